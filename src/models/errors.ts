@@ -26,9 +26,15 @@ export class InvalidSafetensorsError extends Error {
   override readonly name = 'InvalidSafetensorsError';
   /** Path of the offending value inside the file, e.g. `header["fc1.weight"].data_offsets`. */
   readonly field: string;
-  constructor(field: string, problem: string) {
-    super(`safetensors ${field} ${problem}`);
+  /** What is wrong with it, e.g. `is not valid JSON`. */
+  readonly problem: string;
+  /** Which file, when the caller said (e.g. `weights.safetensors`). */
+  readonly source: string | undefined;
+  constructor(field: string, problem: string, source?: string) {
+    super(`safetensors${source === undefined ? '' : ` file "${source}":`} ${field} ${problem}`);
     this.field = field;
+    this.problem = problem;
+    this.source = source;
   }
 }
 
@@ -126,5 +132,18 @@ export class ModelFetchError extends Error {
     super(`fetching "${url}" failed: ${detail}`, options);
     this.url = url;
     this.status = status;
+  }
+}
+
+/**
+ * A verified model does not fit the graph its manifest names (tensor shapes the graph cannot
+ * use, an architecture this build has no graph for...). Raised by the graph builders.
+ */
+export class IncompatibleModelError extends Error {
+  override readonly name = 'IncompatibleModelError';
+  readonly architecture: string;
+  constructor(architecture: string, problem: string) {
+    super(`${architecture} model ${problem}`);
+    this.architecture = architecture;
   }
 }
