@@ -133,3 +133,33 @@ describe('pure helpers', () => {
     expect(pipelineKey(k, { a: 1 })).not.toBe(pipelineKey(k, { a: 2 }));
   });
 });
+
+describe('Tensor.reshape', () => {
+  it('moves ownership so the buffer is released exactly once', async () => {
+    const rt = await dawnRuntime();
+    const t = rt.upload(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+    const r = t.reshape([3, 2]);
+    expect(t.released).toBe(true);
+    expect(r.shape).toEqual([3, 2]);
+    expect([...(await rt.read(r))]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => r.reshape([4])).toThrow(/6 elements/);
+    r.release();
+    await rt.stop();
+  });
+});
+
+describe('GpuRuntime.readMany', () => {
+  it('reads tensors of different dtypes and sizes in one round trip', async () => {
+    const rt = await dawnRuntime();
+    const a = rt.upload(new Float32Array([1.5, -2]), [2]);
+    const b = rt.upload(new Uint32Array([7, 8, 9]), [3]);
+    const c = rt.empty([0]);
+    const [av, bv, cv] = await rt.readMany([a, b, c]);
+    expect(av).toBeInstanceOf(Float32Array);
+    expect([...av!]).toEqual([1.5, -2]);
+    expect(bv).toBeInstanceOf(Uint32Array);
+    expect([...bv!]).toEqual([7, 8, 9]);
+    expect(cv!.length).toBe(0);
+    await rt.stop();
+  });
+});

@@ -62,6 +62,7 @@ export class GpuRuntime extends EventTarget {
   #afterSubmit: GPUBuffer[] = [];
   #errors: string[] = [];
   #lost: DeviceLostError | null = null;
+  #starting: Promise<void> | null = null;
   /** Variant choices per op family made by the autotuner, e.g. matmul → 'reg4x4'. */
   readonly tuning = new Map<string, string>();
 
@@ -70,9 +71,19 @@ export class GpuRuntime extends EventTarget {
     this.#init = init;
   }
 
-  /** Opens the device. Safe to call again after a device loss: it opens a fresh one. */
-  async start(): Promise<void> {
-    if (this.#acq && !this.#lost) return;
+  /**
+   * Opens the device. Safe to call again after a device loss: it opens a fresh one. Concurrent
+   * calls share one attempt, so a loss handler and a retrying unit cannot open two devices.
+   */
+  start(): Promise<void> {
+    if (this.#acq && !this.#lost) return Promise.resolve();
+    this.#starting ??= this.#open().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #open(): Promise<void> {
     const acq = this.#lost || !this.#init.acquired ? await acquireDevice(this.#init) : this.#init.acquired;
     this.#acq = acq;
     this.#lost = null;
@@ -80,7 +91,7 @@ export class GpuRuntime extends EventTarget {
     this.#encoder = null;
     this.#pass = null;
     this.#afterSubmit = [];
-    this.tuning.clear();
+    // Tuning survives a device loss: the adapter is almost always the same one.
     const device = acq.device;
     this.#pool = new BufferPool(device, { maxBufferSize: device.limits.maxBufferSize, ...(this.#init.maxFreeBytes ? { maxFreeBytes: this.#init.maxFreeBytes } : {}) });
     this.#pipelines = new PipelineCache(device);
@@ -241,26 +252,42 @@ export class GpuRuntime extends EventTarget {
 
   /** Submits pending work and copies a tensor back to the host. */
   async read<D extends DType>(t: Tensor<D>): Promise<TypedArrayFor<D>> {
-    const device = this.device;
-    const bytes = t.byteLength;
-    const staging = this.#pool!.acquire(Math.max(4, bytes), MAP_READ | COPY_DST);
+    const [out] = await this.readMany([t]);
+    return out as TypedArrayFor<D>;
+  }
+
+  /**
+   * Copies several tensors back in one submit and one map: each read is a round trip to the
+   * GPU, which dominates small batches.
+   */
+  async readMany(tensors: readonly Tensor[]): Promise<Typed[]> {
+    this.device;
+    const offsets: number[] = [];
+    let total = 0;
+    for (const t of tensors) {
+      offsets.push(total);
+      total += Math.ceil(t.byteLength / 4) * 4;
+    }
+    const staging = this.#pool!.acquire(Math.max(4, total), MAP_READ | COPY_DST);
     try {
-      if (bytes > 0) {
-        this.#encoderForCopy();
-        this.#encoder!.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
-      }
+      this.#encoderForCopy();
+      tensors.forEach((t, i) => {
+        if (t.byteLength > 0) this.#encoder!.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, t.byteLength);
+      });
       this.flush();
       try {
-        await staging.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
+        await staging.mapAsync(MAP_MODE_READ, 0, Math.max(4, total));
       } catch (e) {
         if (this.#lost) throw this.#lost;
-        throw new GpuValidationError(`reading ${t}: ${(e as Error).message}`);
+        throw new GpuValidationError(`reading ${tensors.join(', ')}: ${(e as Error).message}`);
       }
-      const copy = staging.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
+      const copy = staging.getMappedRange(0, Math.max(4, total)).slice(0, total);
       staging.unmap();
       this.#throwErrors();
-      const ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
-      return new ctor(copy) as TypedArrayFor<D>;
+      return tensors.map((t, i) => {
+        const ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+        return new ctor(copy, offsets[i]!, t.size);
+      });
     } finally {
       if (this.#pool) this.#pool.release(staging);
     }

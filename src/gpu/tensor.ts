@@ -1,5 +1,5 @@
 import { assertShape } from './assert.ts';
-import { ReleasedTensorError } from './errors.ts';
+import { ReleasedTensorError, ShapeError } from './errors.ts';
 
 /** Element types the kernels read and write. Weights in f16/bf16 are widened to f32 on load. */
 export type DType = 'f32' | 'i32' | 'u32';
@@ -82,6 +82,19 @@ export class Tensor<D extends DType = DType> {
   get buffer(): GPUBuffer {
     if (this.#buffer === null) throw new ReleasedTensorError(`tensor [${this.shape.join(',')}] ${this.dtype} was used after release()`);
     return this.#buffer;
+  }
+
+  /**
+   * The same data under another shape of equal size. Ownership of the buffer moves to the new
+   * tensor and this one counts as released: two owners of one pooled buffer would return it twice.
+   */
+  reshape(shape: readonly number[]): Tensor<D> {
+    assertShape(shape, 'reshape.shape');
+    if (sizeOf(shape) !== this.size) throw new ShapeError(`reshape: [${this.shape.join(',')}] has ${this.size} elements, [${shape.join(',')}] has ${sizeOf(shape)}`);
+    if (!this.isContiguous) throw new ShapeError('reshape needs a contiguous tensor');
+    const b = this.buffer;
+    this.#buffer = null;
+    return new Tensor(b, shape, this.dtype, this.#onRelease);
   }
 
   /** Returns the buffer to the pool. Releasing twice throws. */
