@@ -163,3 +163,22 @@ describe('GpuRuntime.readMany', () => {
     await rt.stop();
   });
 });
+
+describe('tensors across a device loss', () => {
+  it('releasing a tensor of the lost device after a restart is harmless and leaves the new pool intact', async () => {
+    const rt = new GpuRuntime({ gpu: dawnGpu() });
+    await rt.start();
+    const old = rt.upload(new Float32Array([1]), [1]);
+    const lost = new Promise((r) => rt.addEventListener('devicelost', r, { once: true }));
+    rt.device.destroy();
+    await lost;
+    await rt.start();
+    const fresh = rt.upload(new Float32Array([2, 3]), [2]);
+    old.release();
+    expect(rt.poolStats.bytesInUse).toBeGreaterThan(0);
+    expect([...(await rt.read(fresh))]).toEqual([2, 3]);
+    fresh.release();
+    expect(rt.poolStats.bytesInUse).toBe(0);
+    await rt.stop();
+  });
+});

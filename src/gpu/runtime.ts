@@ -164,8 +164,9 @@ export class GpuRuntime extends EventTarget {
     assertShape(shape, 'shape');
     const bytes = sizeOf(shape) * DTYPE_BYTES[dtype];
     this.#checkBinding(bytes, `tensor [${shape.join(',')}]`);
-    const buffer = this.#pool!.acquire(bytes, STORAGE | COPY_SRC | COPY_DST);
-    return new Tensor(buffer, shape, dtype, (b) => this.#release(b));
+    const pool = this.#pool!;
+    const buffer = pool.acquire(bytes, STORAGE | COPY_SRC | COPY_DST);
+    return new Tensor(buffer, shape, dtype, (b) => this.#release(b, pool));
   }
 
   /** Copies host data into a new tensor. */
@@ -178,8 +179,10 @@ export class GpuRuntime extends EventTarget {
     return t;
   }
 
-  #release(buffer: GPUBuffer): void {
-    if (!this.#pool) return; // stopped: the pool already destroyed it
+  #release(buffer: GPUBuffer, pool: BufferPool): void {
+    // A tensor from before a device loss or stop(): its device and pool are gone, and the
+    // current pool must not adopt a buffer of a dead device.
+    if (pool !== this.#pool) return;
     // A buffer referenced by commands not yet submitted must not be handed out again before the
     // submit: a queue.writeBuffer into it would land before those commands run.
     if (this.#encoder) this.#afterSubmit.push(buffer);
@@ -268,7 +271,8 @@ export class GpuRuntime extends EventTarget {
       offsets.push(total);
       total += Math.ceil(t.byteLength / 4) * 4;
     }
-    const staging = this.#pool!.acquire(Math.max(4, total), MAP_READ | COPY_DST);
+    const pool = this.#pool!;
+    const staging = pool.acquire(Math.max(4, total), MAP_READ | COPY_DST);
     try {
       this.#encoderForCopy();
       tensors.forEach((t, i) => {
@@ -289,7 +293,7 @@ export class GpuRuntime extends EventTarget {
         return new ctor(copy, offsets[i]!, t.size);
       });
     } finally {
-      if (this.#pool) this.#pool.release(staging);
+      if (pool === this.#pool) pool.release(staging);
     }
   }
 
