@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['src/**/*.test.ts', 'test/node/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'test/node/**/*.test.ts'],
           environment: 'node',
           // One Dawn instance per process; SwiftShader already uses every core.
           pool: 'forks',
