@@ -1,0 +1,436 @@
+/**
+ * Test harness page for the jobs layer: one real TabmeshNode (real MeshNode, real compute worker
+ * on WebGPU) in a real Chromium tab, driven by `test/browser/jobs.test.ts`, `scripts/demo.ts` and
+ * `scripts/bench-mesh.ts` through `globalThis.jobsHarness` and `page.evaluate`.
+ *
+ * Query parameters:
+ * - `relay` (required): the relay multiaddr.
+ * - `role=contributor|requester` (default contributor): a contributor calls `startContributing`.
+ * - `corrupt=1`: `faults.corruptResults` (the contributor flips its outputs).
+ * - `slots=N`: contributor slots.
+ * - `ban=off`: never ban a peer (the fuzz target must keep listening to its attacker).
+ * - `unitTimeoutMs=N`: the requester's reassignment timeout.
+ *
+ * Everything returned to the test is JSON-safe: typed arrays become plain arrays, bigints strings.
+ */
+import { TabmeshNode } from '../../../src/node/index.ts';
+import type { JobHandle, JobProgress, JobResult, JobSpec } from '../../../src/jobs/index.ts';
+import { fetchHeldOutDigits, type HeldOutDigits } from '../../../src/models/digits/held-out.ts';
+import { ComputeWorker } from '../../../src/node/compute-worker.ts';
+import { encodeMessage, PROTOCOLS, MAX_MESSAGE_BYTES, sha256Hex, type MeshNode, type MessageType, type ProtocolName } from '../../../src/mesh/index.ts';
+import { isDirectAddr } from '../../../src/mesh/config.ts';
+
+const MODEL_URL = '/models/digits-cnn/manifest.json';
+const params = new URLSearchParams(location.search);
+const role = params.get('role') === 'requester' ? 'requester' : 'contributor';
+const slots = params.has('slots') ? Number(params.get('slots')) : undefined;
+const unitTimeoutMs = params.has('unitTimeoutMs') ? Number(params.get('unitTimeoutMs')) : undefined;
+
+const H = {
+  errors: [] as string[],
+  logs: [] as string[],
+  /** Every run of a unit on this tab's compute worker (recorded by wrapping ComputeWorker.runUnit). */
+  computeRuns: [] as { fp: string; batch: number; start: number; end: number; computeMs: number; queuedMs: number; totalMs: number; ok: boolean }[],
+  progress: [] as { wall: number; counts: Record<string, number>; done: boolean }[],
+  /** Per unit: wall time (ms epoch) the unit first reached each state, from 'progress' events. */
+  unitTimes: new Map<number, Record<string, number>>(),
+  lastProgress: null as JobProgress | null,
+  nodeEvents: { peers: 0, contributor: 0, job: 0 },
+};
+addEventListener('error', (e) => H.errors.push(String(e.message)));
+addEventListener('unhandledrejection', (e) => H.errors.push('unhandled: ' + String((e.reason as Error)?.stack ?? e.reason)));
+
+/** FNV-1a over the bytes of an f32 array: how a worker's unit input is matched to the requester's unit index. */
+function fingerprint(x: Float32Array): string {
+  const b = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0') + ':' + x.length;
+}
+
+// Worker compute time is not part of the JobResult; the harness measures it where it happens.
+// TabmeshNode runs units through ComputeWorker (the same module instance Vite serves here).
+const origRunUnit = ComputeWorker.prototype.runUnit;
+ComputeWorker.prototype.runUnit = async function (this: ComputeWorker, ...args: Parameters<ComputeWorker['runUnit']>) {
+  const [, input, batch] = args;
+  const fp = fingerprint(input);
+  const start = Date.now();
+  try {
+    const r = await origRunUnit.apply(this, args);
+    H.computeRuns.push({ fp, batch, start, end: Date.now(), computeMs: r.timings.computeMs, queuedMs: r.timings.queuedMs, totalMs: r.timings.totalMs, ok: true });
+    return r;
+  } catch (e) {
+    H.computeRuns.push({ fp, batch, start, end: Date.now(), computeMs: 0, queuedMs: 0, totalMs: 0, ok: false });
+    throw e;
+  }
+};
+
+const node = new TabmeshNode({
+  ...(params.get('relay') ? { relay: params.get('relay')! } : {}),
+  faults: { corruptResults: params.get('corrupt') === '1' },
+  log: (line) => {
+    if (H.logs.length < 500) H.logs.push(line.slice(0, 300));
+  },
+  mesh: { ...(params.get('ban') === 'off' ? { peerBook: { disconnectBelow: -Infinity } } : {}), log: () => undefined },
+  ...(unitTimeoutMs !== undefined ? { unitTimeoutMs } : {}),
+});
+node.addEventListener('peers', () => H.nodeEvents.peers++);
+node.addEventListener('contributor', () => H.nodeEvents.contributor++);
+node.addEventListener('job', () => H.nodeEvents.job++);
+
+/** The node's MeshNode (the fuzzer sends raw streams through its libp2p node). */
+function meshOf(): MeshNode | null {
+  return (node as unknown as { mesh?: MeshNode }).mesh ?? null;
+}
+
+/** Converts a value to something `page.evaluate` can return: typed arrays → arrays, bigint → string. */
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (v instanceof Error) return { name: v.name, message: v.message };
+  if (ArrayBuffer.isView(v)) return v instanceof DataView ? [] : Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? x.toString() : x));
+  if (v instanceof ArrayBuffer) return Array.from(new Uint8Array(v));
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), jsonSafe(x)]));
+  if (v instanceof Set) return [...v].map(jsonSafe);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x !== 'function').map(([k, x]) => [k, jsonSafe(x)]));
+  return v;
+}
+
+let started: Promise<unknown> | null = null;
+let job: JobHandle | null = null;
+let jobSubmittedAt = 0;
+let jobSpec: { samples: number; unitSize: number; replication: number } | null = null;
+let heldOut: HeldOutDigits | null = null;
+let lastJobId = '';
+
+function onProgress(p: JobProgress): void {
+  const wall = Date.now();
+  H.lastProgress = p;
+  if (H.progress.length < 5000) H.progress.push({ wall, counts: { ...p.counts }, done: p.done });
+  for (const u of p.units) {
+    let t = H.unitTimes.get(u.index);
+    if (!t) H.unitTimes.set(u.index, (t = {}));
+    t[u.state] ??= wall;
+  }
+}
+
+const harness = {
+  node,
+  H,
+  role,
+  /** Starts the node; a contributor also starts contributing. Resolves to the node's summary. */
+  ready() {
+    started ??= (async () => {
+      await node.start();
+      if (role === 'contributor') await node.startContributing(slots !== undefined ? { slots } : {});
+    })().catch((e: Error) => {
+      H.errors.push('ready: ' + String(e?.stack ?? e));
+      throw e;
+    });
+    return started.then(() => harness.summary());
+  },
+  summary() {
+    const mesh = meshOf();
+    const conns = mesh?.started
+      ? mesh.libp2p.getConnections().map((c) => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), webrtc: c.remoteAddr.toString().includes('/webrtc'), direct: isDirectAddr(c.remoteAddr), status: c.status }))
+      : null;
+    const peers = node.peers();
+    return jsonSafe({
+      peerId: node.peerId,
+      role,
+      direct: peers.filter((p) => p.direct).map((p) => p.id),
+      peers: peers.map((p) => ({ id: p.id, direct: p.direct, score: p.score, bannedUntil: p.bannedUntil, capability: p.capability })),
+      conns,
+      meshExposed: mesh !== null,
+      relayConnected: mesh?.started ? mesh.relayConnected() : null,
+      rejected: mesh?.rejectedCount ?? null,
+      contributor: node.contributor(),
+      computeRuns: H.computeRuns.length,
+      errors: H.errors,
+      nodeEvents: H.nodeEvents,
+    });
+  },
+  contributor: () => jsonSafe(node.contributor()),
+  /** The digits model's id: sha-256 of the manifest bytes. */
+  async modelId() {
+    const b = new Uint8Array(await (await fetch(MODEL_URL)).arrayBuffer());
+    return sha256Hex(b);
+  },
+  /** Requester: submits the first `n` held-out digits. */
+  async submit(n: number, replication = 2, unitSize = 50, extra: Partial<Pick<JobSpec, 'spotCheck' | 'deadlineMs'>> = {}) {
+    if (!heldOut || heldOut.count < n) heldOut = await fetchHeldOutDigits(n);
+    const inputs = heldOut.inputs.subarray(0, n * 784);
+    const labels = heldOut.labels.subarray(0, n);
+    H.progress.length = 0;
+    H.unitTimes.clear();
+    H.lastProgress = null;
+    jobSubmittedAt = Date.now();
+    jobSpec = { samples: n, unitSize, replication };
+    job = node.submit({ model: { url: MODEL_URL }, inputs: inputs.slice(), samples: n, unitSize, replication, labels: labels.slice(), ...extra });
+    lastJobId = job.id;
+    job.addEventListener('progress', (e) => onProgress((e as CustomEvent<JobProgress>).detail));
+    job.result.catch(() => undefined); // observed by result()
+    try {
+      onProgress(job.progress());
+    } catch {
+      /* not yet */
+    }
+    return { jobId: job.id, submittedAt: jobSubmittedAt };
+  },
+  jobId: () => lastJobId,
+  progress() {
+    if (!job) return null;
+    const p = job.progress();
+    return jsonSafe({ jobId: p.jobId, counts: p.counts, done: p.done, units: p.units.length, workers: p.units.map((u) => u.workers), attempts: p.units.map((u) => u.attempts), states: p.units.map((u) => u.state), events: H.progress.length });
+  },
+  /** Awaits the job's result; never throws (the error comes back as `{ ok: false, error }`). */
+  async result(opts: { withProbs?: boolean } = {}) {
+    if (!job) throw new Error('no job submitted');
+    try {
+      const r: JobResult = await job.result;
+      const wallMs = Date.now() - jobSubmittedAt;
+      const { probs, ...rest } = r;
+      return { ok: true as const, wallMs, result: jsonSafe(opts.withProbs === false ? { ...rest, probs: [] } : r), progressEvents: H.progress.length };
+    } catch (e) {
+      const err = e as Error;
+      return { ok: false as const, wallMs: Date.now() - jobSubmittedAt, error: { name: err?.name, message: String(err?.message ?? e), field: (err as { field?: string })?.field } };
+    }
+  },
+  async cancel() {
+    await job?.cancel();
+  },
+  /** Compute runs on this tab (contributor side), for the dispatch-overhead figures. */
+  computeRuns: () => H.computeRuns,
+  /**
+   * Requester side: per unit, its input fingerprint (to match workers' compute runs), and the wall
+   * times it first reached each state (from 'progress' events).
+   */
+  unitTimeline() {
+    if (!job || !heldOut || !jobSpec) return null;
+    const { samples, unitSize } = jobSpec;
+    const units = Math.ceil(samples / unitSize);
+    const out = [];
+    for (let i = 0; i < units; i++) {
+      const a = i * unitSize;
+      const b = Math.min(samples, a + unitSize);
+      out.push({ index: i, fp: fingerprint(heldOut.inputs.subarray(a * 784, b * 784)), times: H.unitTimes.get(i) ?? {} });
+    }
+    return { submittedAt: jobSubmittedAt, units: out };
+  },
+  /**
+   * Sends `count` random and malformed frames over every protocol to `target` (raw libp2p
+   * streams, as mesh-harness.ts does), then well-formed but bogus messages; returns what was sent
+   * and what the target answered to the bogus ones.
+   */
+  async fuzz(target: string, count: number, seed: number, opts: { bogus?: boolean; parallel?: number } = {}) {
+    const mesh = meshOf();
+    if (!mesh) throw new Error('TabmeshNode exposes no `mesh` getter: the fuzzer needs its libp2p node');
+    const rnd = prng(seed);
+    const protos = Object.keys(PROTOCOLS) as ProtocolName[];
+    const frames = Array.from({ length: count }, () => {
+      const p = protos[Math.floor(rnd() * protos.length)]!;
+      return { p, ...malformed(p, rnd) };
+    });
+    const kinds: Record<string, number> = {};
+    let next = 0;
+    let noConn = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < frames.length) {
+        const f = frames[next++]!;
+        kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
+        const r = await rawSend(mesh, target, f.p, f.bytes).catch(() => 'error');
+        if (r === 'no-conn') noConn++;
+      }
+    };
+    await Promise.all(Array.from({ length: opts.parallel ?? 8 }, worker));
+    const malformedMs = performance.now() - t0;
+    const bogus = opts.bogus === false ? [] : await sendBogus(mesh, target, rnd);
+    return { sent: count, noConn, kinds, malformedMs, bogus };
+  },
+  /** Well-formed but bogus unit-results for the current job, to the requester `target`. */
+  async bogusResults(target: string) {
+    const mesh = meshOf();
+    if (!mesh) throw new Error('TabmeshNode exposes no `mesh` getter');
+    const jobId = (globalThis as { __lastSeenJob?: string }).__lastSeenJob ?? '';
+    return bogusResultsFor(mesh, target, jobId);
+  },
+  stop: () => node.stop(),
+};
+(globalThis as Record<string, unknown>).jobsHarness = harness;
+
+// ---- fuzzing ----
+
+/** Mulberry32: a small seeded PRNG, so a failing fuzz run can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hex = (n: number, seed: number) => Array.from({ length: n }, (_, i) => ((seed * 31 + i * 7) & 0xf).toString(16)).join('');
+const randHex = (rnd: () => number) => Array.from({ length: 64 }, () => Math.floor(rnd() * 16).toString(16)).join('');
+
+function validRequest(p: ProtocolName, rnd: () => number): Uint8Array {
+  const h = hex(64, Math.floor(rnd() * 1000));
+  switch (p) {
+    case 'unit-assign':
+      return encodeMessage('unit-assign', { jobId: h, modelId: h, unitIndex: 1, batch: 2, input: new Uint8Array(Math.floor(rnd() * 64)) });
+    case 'unit-result':
+      return encodeMessage('unit-result', { jobId: h, unitIndex: 1, output: new Uint8Array(8), outputHash: h, claim: new Uint8Array(65) });
+    case 'job':
+      return encodeMessage('job-announce', { jobId: h, modelId: h, task: 'classify', units: 3, pricePerUnit: 5n, replication: 2, deadline: Date.now() + 60_000 });
+    case 'cancel':
+      return encodeMessage('cancel', { jobId: h, reason: 'fuzz' });
+    case 'blob':
+      return encodeMessage('blob-request', { hash: h, index: 0 });
+    case 'capability':
+      return encodeMessage('capability-query', {});
+  }
+}
+
+function frame(payload: Uint8Array, declared = payload.byteLength): Uint8Array {
+  const f = new Uint8Array(4 + payload.byteLength);
+  new DataView(f.buffer).setUint32(0, declared >>> 0);
+  f.set(payload, 4);
+  return f;
+}
+
+/** One malformed frame for protocol `p` (the same kinds as mesh-harness.ts). */
+function malformed(p: ProtocolName, rnd: () => number): { kind: string; bytes: Uint8Array } {
+  const valid = validRequest(p, rnd);
+  const reqType = PROTOCOLS[p].request as MessageType;
+  const kinds = ['random', 'oversized-header', 'truncated', 'trailing-in-frame', 'wrong-type', 'bad-tag', 'cut-field', 'bad-field', 'empty', 'huge-length-field'];
+  const kind = kinds[Math.floor(rnd() * kinds.length)]!;
+  const rand = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+  switch (kind) {
+    case 'random':
+      return { kind, bytes: frame(rand(2 + Math.floor(rnd() * 300))) };
+    case 'oversized-header':
+      return { kind, bytes: frame(rand(8), MAX_MESSAGE_BYTES[reqType] + 1 + Math.floor(rnd() * 1e6)) };
+    case 'truncated':
+      return { kind, bytes: frame(valid, valid.byteLength + 1 + Math.floor(rnd() * 100)) };
+    case 'trailing-in-frame': {
+      const b = new Uint8Array(valid.byteLength + 1 + Math.floor(rnd() * 16));
+      b.set(valid);
+      return { kind, bytes: frame(b) };
+    }
+    case 'wrong-type': {
+      const other = p === 'cancel' ? encodeMessage('ack', { accepted: true, reason: '' }) : encodeMessage('cancel', { jobId: hex(64, 1), reason: 'x' });
+      return { kind, bytes: frame(other) };
+    }
+    case 'bad-tag': {
+      const b = valid.slice();
+      b[0] = 200 + Math.floor(rnd() * 50);
+      return { kind, bytes: frame(b) };
+    }
+    case 'cut-field':
+      if (valid.byteLength < 2) return { kind, bytes: frame(rand(3)) };
+      return { kind, bytes: frame(valid.subarray(0, 1 + Math.floor(rnd() * (valid.byteLength - 1)))) };
+    case 'bad-field': {
+      const b = valid.slice();
+      if (p === 'unit-assign') new DataView(b.buffer).setUint32(1 + 32 + 32 + 4, 0); // batch = 0
+      else if (p === 'job') b[1 + 32 + 32 + 4 + 8 + 4 + 8] = 0; // replication = 0
+      else if (p === 'cancel') b[b.length - 1] = 0xff; // invalid UTF-8 in reason
+      else if (p === 'unit-result') new DataView(b.buffer).setUint32(1 + 32 + 4, 0xfffffff0); // output length past limit
+      else if (p === 'blob') return { kind, bytes: frame(b.subarray(0, b.length - 1)) };
+      else return { kind, bytes: frame(Uint8Array.of(2, 0)) };
+      return { kind, bytes: frame(b) };
+    }
+    case 'empty':
+      return { kind, bytes: frame(new Uint8Array(0)) };
+    default: {
+      const b = valid.slice();
+      const at = ({ 'unit-assign': 73, 'unit-result': 37, job: 65, cancel: 33 } as Partial<Record<ProtocolName, number>>)[p];
+      if (at !== undefined) new DataView(b.buffer).setUint32(at, 0x7fffffff - Math.floor(rnd() * 1000));
+      else b[0] = 255;
+      return { kind, bytes: frame(b) };
+    }
+  }
+}
+
+async function rawSend(mesh: MeshNode, peer: string, p: ProtocolName, bytes: Uint8Array): Promise<string> {
+  const conn = mesh.libp2p.getConnections().find((c) => c.remotePeer.toString() === peer && c.status === 'open' && isDirectAddr(c.remoteAddr));
+  if (!conn) return 'no-conn';
+  const stream = await conn.newStream(PROTOCOLS[p].id, { signal: AbortSignal.timeout(5000) });
+  try {
+    for (let off = 0; off < bytes.byteLength; off += 65536) if (!stream.send(bytes.subarray(off, off + 65536))) await stream.onDrain({ signal: AbortSignal.timeout(5000) });
+    await stream.close({ signal: AbortSignal.timeout(5000) });
+    for await (const _ of stream) void _;
+    return 'closed';
+  } catch {
+    stream.abort(new Error('fuzz'));
+    return 'reset';
+  }
+}
+
+type BogusOutcome = { kind: string; accepted: boolean | null; reason: string; error: string | null };
+
+async function outcome(kind: string, p: Promise<{ accepted: boolean; reason: string }>): Promise<BogusOutcome> {
+  try {
+    const a = await p;
+    return { kind, accepted: a.accepted, reason: a.reason.slice(0, 120), error: null };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    return { kind, accepted: null, reason: String(err.message).slice(0, 120), error: err.code ?? err.name };
+  }
+}
+
+/** Well-formed messages that lie: unknown job/unit/model, wrong input size, cancel of an unknown job. */
+async function sendBogus(mesh: MeshNode, target: string, rnd: () => number): Promise<BogusOutcome[]> {
+  const modelId = await harness.modelId();
+  const out: BogusOutcome[] = [];
+  const t = { timeoutMs: 15_000 };
+  const known = lastJobId || (globalThis as { __lastSeenJob?: string }).__lastSeenJob || randHex(rnd);
+  const sample = 784 * 4;
+  for (let i = 0; i < 4; i++) {
+    out.push(await outcome('unit-assign unknown model', mesh.request(target, 'unit-assign', { jobId: randHex(rnd), modelId: randHex(rnd), unitIndex: i, batch: 1, input: new Uint8Array(sample) }, t)));
+    out.push(await outcome('unit-assign wrong input size', mesh.request(target, 'unit-assign', { jobId: randHex(rnd), modelId, unitIndex: i, batch: 2, input: new Uint8Array(sample + 4 * (1 + i)) }, t)));
+    out.push(await outcome('unit-assign input not f32', mesh.request(target, 'unit-assign', { jobId: randHex(rnd), modelId, unitIndex: i, batch: 1, input: new Uint8Array(sample - 3) }, t)));
+    out.push(await outcome('unit-assign batch vs input', mesh.request(target, 'unit-assign', { jobId: randHex(rnd), modelId, unitIndex: i, batch: 65_536, input: new Uint8Array(sample) }, t)));
+    out.push(await outcome('unit-result unknown job', mesh.request(target, 'unit-result', { jobId: randHex(rnd), unitIndex: i, output: new Uint8Array(40), outputHash: randHex(rnd), claim: new Uint8Array(65) }, t)));
+    out.push(await outcome('unit-result unknown unit', mesh.request(target, 'unit-result', { jobId: known, unitIndex: 1_000_000 + i, output: new Uint8Array(40), outputHash: randHex(rnd), claim: new Uint8Array(65) }, t)));
+    await mesh.send(target, 'cancel', { jobId: randHex(rnd), reason: 'bogus cancel of an unknown job' }).catch(() => undefined);
+    await mesh.send(target, 'job', { jobId: randHex(rnd), modelId: randHex(rnd), task: 'no-such-task', units: 1_000_000, pricePerUnit: 0n, replication: 16, deadline: 0 }).catch(() => undefined);
+  }
+  return out;
+}
+
+async function bogusResultsFor(mesh: MeshNode, target: string, jobId: string): Promise<BogusOutcome[]> {
+  const rnd = prng(7);
+  const t = { timeoutMs: 15_000 };
+  const out: BogusOutcome[] = [];
+  const output = new Uint8Array(40);
+  out.push(await outcome('unit-result unknown job', mesh.request(target, 'unit-result', { jobId: randHex(rnd), unitIndex: 0, output, outputHash: await sha256Hex(output), claim: new Uint8Array(65) }, t)));
+  if (jobId) {
+    out.push(await outcome('unit-result unknown unit', mesh.request(target, 'unit-result', { jobId, unitIndex: 0xffffffff, output, outputHash: await sha256Hex(output), claim: new Uint8Array(65) }, t)));
+    out.push(await outcome('unit-result hash mismatch', mesh.request(target, 'unit-result', { jobId, unitIndex: 0, output, outputHash: randHex(rnd), claim: new Uint8Array(65) }, t)));
+  }
+  return out;
+}
+
+// Learn the ids of jobs this tab hears about (contributors use it to build "known job" bogus messages).
+const remember = () => {
+  const m = meshOf();
+  if (!m) return;
+  m.subscribe('jobs', (msg) => {
+    if (msg.type === 'job-announce') (globalThis as { __lastSeenJob?: string }).__lastSeenJob = msg.msg.jobId;
+  });
+};
+
+if (params.get('relay') && params.get('autostart') !== '0') {
+  (globalThis as Record<string, unknown>).jobsReady = harness.ready().then((s) => {
+    try {
+      remember();
+    } catch (e) {
+      H.errors.push('remember: ' + String(e));
+    }
+    return s;
+  });
+}
