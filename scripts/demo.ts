@@ -271,7 +271,7 @@ async function main(): Promise<number> {
     const p = await swarm.call<Progress>(0, 'progress');
     if (!o.ok) {
       console.error(`job failed: ${o.error.name}: ${o.error.message}`);
-      printSummary({ ok: false, error: `${o.error.name}: ${o.error.message}`, units, unitsVerified: p.counts.done ?? 0, replication, tabs, wallMs: Date.now() - t0 });
+      printSummary({ ok: false, error: `${o.error.name}: ${o.error.message}`, units, unitsVerified: p.counts.done ?? 0, lostUnits: units - (p.counts.done ?? 0), replication, tabs, wallMs: Date.now() - t0 });
       return 1;
     }
     const r = o.result;

@@ -32,7 +32,7 @@ const FUZZ_SEED = Number(process.env.JOBS_FUZZ_SEED ?? 4242);
 const MAX_SAMPLES = 400;
 
 type Conn = { peer: string; addr: string; webrtc: boolean; direct: boolean; status: string };
-type ContributorInfo = { contributing: boolean; adapter?: { description?: string; vendor?: string; isFallbackAdapter?: boolean }; unitsDone: number; unitsRunning: number; unitsFailed: number };
+type ContributorInfo = { contributing: boolean; adapter?: { description?: string; vendor?: string; architecture?: string; isFallbackAdapter?: boolean }; unitsDone: number; unitsRunning: number; unitsFailed: number };
 type Summary = {
   peerId: string;
   role: string;
@@ -112,7 +112,7 @@ async function requesterSees(workers: number[], ms = 40_000): Promise<void> {
     ms,
     async () => {
       const s = await summary(0);
-      return workers.every((w) => s.peers.some((p) => p.id === tabs[w]!.id && p.direct && p.capability));
+      return workers.every((w) => s.peers.some((p) => p.id === tabs[w]!.id && p.direct && (p.capability?.freeSlots ?? 0) > 0));
     },
     () => summary(0),
   );
@@ -241,7 +241,8 @@ describe('verified batch jobs over 4 Chromium tabs', () => {
         expect(open.filter((c) => c.webrtc).map((c) => c.addr), `tab ${i} → tab ${j}: open connections with /webrtc in remoteAddr (all: ${open.map((c) => c.addr).join(' ')})`).not.toEqual([]);
       }
     }
-    figures.adapter = ss[1]!.contributor.adapter?.description ?? ss[1]!.contributor.adapter?.vendor;
+    const ad = ss[1]!.contributor.adapter;
+    figures.adapter = ad && [ad.vendor, ad.architecture, ad.description, ad.isFallbackAdapter ? '(fallback)' : ''].filter(Boolean).join(' ');
 
     const N = 200;
     const R = 2;
@@ -267,16 +268,23 @@ describe('verified batch jobs over 4 Chromium tabs', () => {
     const N = 400;
     const R = 2;
     const closed = tabs[1]!;
+    const doneBefore = (await summary(1)).contributor.unitsDone;
     await call(0, 'submit', N, R, 10);
-    await waitFor('job b to verify its first units', 60_000, async () => {
-      const p = await progress();
-      return p && p.counts.done! >= 2 && p;
-    }, progress);
-    const before = await progress();
-    const closedDone = (await summary(1)).contributor.unitsDone;
+    // Close it while it holds work: units verified already, and some running on the tab.
+    const atClose = await waitFor(
+      'job b to verify its first units while tab 1 runs one',
+      60_000,
+      async () => {
+        const [p, s] = await Promise.all([progress(), summary(1)]);
+        return p && p.counts.done! >= 1 && s.contributor.unitsRunning >= 1 && { p, s };
+      },
+      () => Promise.all([progress(), summary(1)]),
+    );
     await closed.page!.close();
     closed.page = null;
-    expect(before!.done, 'the job was still running when the tab closed (make job b bigger if this fails)').toBe(false);
+    const before = atClose.p;
+    const closedDone = atClose.s.contributor.unitsDone - doneBefore;
+    expect(before.done, 'the job was still running when the tab closed').toBe(false);
     const o = await result();
     const r = checkAnswer(o, N, 'job b');
     const p = (await progress())!;
@@ -284,33 +292,38 @@ describe('verified batch jobs over 4 Chromium tabs', () => {
     const w = r.perWorker[closed.id];
     expect(w, 'the closed tab had been assigned units').toBeDefined();
     expect(r.credits[closed.id] ?? 0, "closed tab's credits ≤ the results it returned").toBeLessThanOrEqual(w!.accepted);
+    // It held work it never returned (running at close): that work was redone elsewhere, unpaid to it.
+    expect(w!.assigned, 'closed tab: units assigned > results it returned').toBeGreaterThan(w!.accepted + w!.rejected);
     // Some of what it held was reassigned: the remaining two workers did every other replica.
     const others = [2, 3].map((i) => r.credits[tabs[i]!.id] ?? 0);
     for (const c of others) expect(c, 'each remaining worker credited').toBeGreaterThan(0);
-    record('b', o, { closedTab: { credits: r.credits[closed.id] ?? 0, ...w, unitsDoneAtCloseMinusBefore: closedDone }, doneAtClose: before!.counts.done });
+    record('b', o, { closedTab: { credits: r.credits[closed.id] ?? 0, ...w, unitsDoneBeforeClose: closedDone, runningAtClose: atClose.s.contributor.unitsRunning }, doneAtClose: before.counts.done });
   });
 
   it('c. catches a contributor that corrupts its results: mismatches detected, liar paid nothing, answer still right', async () => {
     const liar = await openTab('corrupt contributor', '&role=contributor&slots=2&corrupt=1');
-    await requesterSees([2, 3, liar]);
-    const N = 200;
-    const R = 2;
-    await call(0, 'submit', N, R, 10);
-    const o = await result();
-    const r = checkAnswer(o, N, 'job c');
-    const p = (await progress())!;
-    const liarId = tabs[liar]!.id;
-    const w = r.perWorker[liarId];
-    expect(w, 'the corrupt contributor was assigned units').toBeDefined();
-    expect(r.mismatchesDetected, 'replica disagreements found').toBeGreaterThan(0);
-    expect(r.credits[liarId] ?? 0, "the corrupt contributor's credits").toBe(0);
-    expect(w!.accepted, "the corrupt contributor's accepted results").toBe(0);
-    expect(w!.rejected, "the corrupt contributor's rejected results").toBeGreaterThan(0);
-    checkCredits(r, p, R, [2, 3].map((i) => tabs[i]!.id), 'job c');
-    record('c', o, { liar: w });
-    // The liar leaves; later jobs run on tabs 2 and 3.
-    await tabs[liar]!.page!.close();
-    tabs[liar]!.page = null;
+    try {
+      await requesterSees([2, 3, liar]);
+      const N = 200;
+      const R = 2;
+      await call(0, 'submit', N, R, 10);
+      const o = await result();
+      const r = checkAnswer(o, N, 'job c');
+      const p = (await progress())!;
+      const liarId = tabs[liar]!.id;
+      const w = r.perWorker[liarId];
+      expect(w, 'the corrupt contributor was assigned units').toBeDefined();
+      expect(r.mismatchesDetected, 'replica disagreements found').toBeGreaterThan(0);
+      expect(r.credits[liarId] ?? 0, "the corrupt contributor's credits").toBe(0);
+      expect(w!.accepted, "the corrupt contributor's accepted results").toBe(0);
+      expect(w!.rejected, "the corrupt contributor's rejected results").toBeGreaterThan(0);
+      checkCredits(r, p, R, [2, 3].map((i) => tabs[i]!.id), 'job c');
+      record('c', o, { liar: w });
+    } finally {
+      // The liar leaves; later jobs run on tabs 2 and 3.
+      await tabs[liar]!.page!.close();
+      tabs[liar]!.page = null;
+    }
   });
 
   it(`e. a contributor survives ${FUZZ_COUNT} malformed and bogus messages, its state unchanged, and keeps working`, async () => {
@@ -336,18 +349,28 @@ describe('verified batch jobs over 4 Chromium tabs', () => {
     await new Promise((r) => setTimeout(r, 500));
     const c1 = (await summary(target)).contributor;
     expect({ done: c1.unitsDone, running: c1.unitsRunning, failed: c1.unitsFailed, contributing: c1.contributing }, 'contributor state after the fuzz').toEqual({ done: c0.unitsDone, running: 0, failed: c0.unitsFailed, contributing: true });
-    // The requester is not confused by bogus results either (a few, to stay under any ban threshold).
-    const br = await call<Bogus[]>(attacker, 'bogusResults', tabs[0]!.id);
-    expect(br.filter((b) => b.accepted === true), 'bogus unit-results the requester accepted').toEqual([]);
-    // A following job completes with the target credited for every unit (only tabs 2 and 3 remain, r = 2).
+    // A following job completes with the target credited for every unit (only tabs 2 and 3 remain,
+    // r = 2), while the attacker sends the requester bogus results for that live job (a few, to
+    // stay under any ban threshold).
     await requesterSees([2, 3]);
-    const N = 100;
-    await call(0, 'submit', N, 2, 20);
+    const N = 400;
+    const { jobId } = await call<{ jobId: string }>(0, 'submit', N, 2, 10);
+    await waitFor('job e to be running', 30_000, async () => {
+      const p = await progress();
+      return p && p.counts.done! >= 1 && p;
+    }, progress);
+    const br = await call<Bogus[]>(attacker, 'bogusResults', tabs[0]!.id, jobId);
+    const liveBefore = await progress();
+    expect(br.filter((b) => b.accepted !== false), 'bogus unit-results the requester did not refuse with an ack').toEqual([]);
+    // The live job's own checks answered (not "unknown job"), so the job was running meanwhile.
+    expect(br.slice(1).map((b) => b.reason), 'refusals from the running job').not.toContain('unknown or finished job');
+    expect(liveBefore!.done, 'job e still running after the bogus results').toBe(false);
     const o = await result();
     const r = checkAnswer(o, N, 'job e');
     const p = (await progress())!;
     checkCredits(r, p, 2, [2, 3].map((i) => tabs[i]!.id), 'job e');
     expect(r.credits[tabs[target]!.id], 'the fuzzed contributor credited for every unit').toBe(p.units);
+    expect(r.credits[tabs[attacker]!.id], 'the attacker credited for its honest work, no more').toBe(p.units);
     const c2 = (await summary(target)).contributor;
     expect(c2.unitsDone - c1.unitsDone, 'units the fuzzed contributor ran after the fuzz').toBeGreaterThanOrEqual(p.units);
     const bogusSummary: Record<string, string[]> = {};

@@ -80,7 +80,11 @@ node.addEventListener('job', () => H.nodeEvents.job++);
 
 /** The node's MeshNode (the fuzzer sends raw streams through its libp2p node). */
 function meshOf(): MeshNode | null {
-  return (node as unknown as { mesh?: MeshNode }).mesh ?? null;
+  try {
+    return node.mesh;
+  } catch {
+    return null; // not started
+  }
 }
 
 /** Converts a value to something `page.evaluate` can return: typed arrays → arrays, bigint → string. */
@@ -249,12 +253,15 @@ const harness = {
     const bogus = opts.bogus === false ? [] : await sendBogus(mesh, target, rnd);
     return { sent: count, noConn, kinds, malformedMs, bogus };
   },
-  /** Well-formed but bogus unit-results for the current job, to the requester `target`. */
-  async bogusResults(target: string) {
+  /**
+   * Well-formed but bogus unit-results to the requester `target` for job `jobId` (default: the
+   * last job this tab heard announced): unknown job, unknown unit, output hash that does not match,
+   * a claim that is not a signature, an output of the wrong size.
+   */
+  async bogusResults(target: string, jobId?: string) {
     const mesh = meshOf();
-    if (!mesh) throw new Error('TabmeshNode exposes no `mesh` getter');
-    const jobId = (globalThis as { __lastSeenJob?: string }).__lastSeenJob ?? '';
-    return bogusResultsFor(mesh, target, jobId);
+    if (!mesh) throw new Error('TabmeshNode is not started');
+    return bogusResultsFor(mesh, target, jobId ?? (globalThis as { __lastSeenJob?: string }).__lastSeenJob ?? '');
   },
   stop: () => node.stop(),
 };
@@ -407,10 +414,15 @@ async function bogusResultsFor(mesh: MeshNode, target: string, jobId: string): P
   const t = { timeoutMs: 15_000 };
   const out: BogusOutcome[] = [];
   const output = new Uint8Array(40);
-  out.push(await outcome('unit-result unknown job', mesh.request(target, 'unit-result', { jobId: randHex(rnd), unitIndex: 0, output, outputHash: await sha256Hex(output), claim: new Uint8Array(65) }, t)));
+  const hash = await sha256Hex(output);
+  const send = (kind: string, m: { jobId: string; unitIndex: number; output: Uint8Array; outputHash: string; claim: Uint8Array }) => outcome(kind, mesh.request(target, 'unit-result', m, t)).then((o) => void out.push(o));
+  await send('unit-result unknown job', { jobId: randHex(rnd), unitIndex: 0, output, outputHash: hash, claim: new Uint8Array(65) });
   if (jobId) {
-    out.push(await outcome('unit-result unknown unit', mesh.request(target, 'unit-result', { jobId, unitIndex: 0xffffffff, output, outputHash: await sha256Hex(output), claim: new Uint8Array(65) }, t)));
-    out.push(await outcome('unit-result hash mismatch', mesh.request(target, 'unit-result', { jobId, unitIndex: 0, output, outputHash: randHex(rnd), claim: new Uint8Array(65) }, t)));
+    await send('unit-result unknown unit', { jobId, unitIndex: 0xffffffff, output, outputHash: hash, claim: new Uint8Array(65) });
+    await send('unit-result hash mismatch', { jobId, unitIndex: 0, output, outputHash: randHex(rnd), claim: new Uint8Array(65) });
+    await send('unit-result claim not a signature', { jobId, unitIndex: 0, output, outputHash: hash, claim: new Uint8Array(65) });
+    const big = new Uint8Array(12_345);
+    await send('unit-result wrong size, garbage claim', { jobId, unitIndex: 1, output: big, outputHash: await sha256Hex(big), claim: Uint8Array.from({ length: 65 }, () => Math.floor(rnd() * 256)) });
   }
   return out;
 }
