@@ -17,8 +17,12 @@ class ComputeState {
   status = $state<ComputeStatus>({ kind: 'starting' });
   deviceLosses = $state(0);
   #worker: ComputeWorker | null = null;
+  #started = false;
 
+  /** Starts the worker and loads the model; only the first call does anything. */
   async start(modelUrl = DEFAULT_MODEL_URL): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
     // Checked here as well as in the worker so a browser without WebGPU gets an answer at
     // once, without spinning up a worker that can only fail.
     if (!('gpu' in navigator) || !navigator.gpu) {
@@ -28,7 +32,10 @@ class ComputeState {
     const debug = new URLSearchParams(location.search).has('debug');
     const w = new ComputeWorker({ debug });
     // `?debug` exposes the state to tests and devtools; it also lets tests simulate device loss.
-    if (debug) (globalThis as { tabmesh?: unknown }).tabmesh = { compute: this };
+    if (debug) {
+      const g = globalThis as { tabmesh?: Record<string, unknown> };
+      g.tabmesh = { ...g.tabmesh, compute: this };
+    }
     this.#worker = w;
     w.addEventListener('devicelost', () => this.deviceLosses++);
     try {
