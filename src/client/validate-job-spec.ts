@@ -1,48 +1,20 @@
+import { checkJobSpec, JOB_SPEC_LIMITS } from '../jobs/validate-job-spec.ts';
+import { InvalidJobError } from '../jobs/errors.ts';
 import { InvalidJobSpecError } from './errors.ts';
 import type { JobSpec } from './types.ts';
 
-/** Bounds the client enforces before a spec reaches the node. */
-export const JOB_SPEC_LIMITS = {
-  samples: { min: 1, max: 1_000_000 },
-  unitSize: { min: 1, max: 65_536 },
-  replication: { min: 1, max: 16 },
-  spotCheck: { min: 0, max: 1 },
-  /** One week, in ms. */
-  deadlineMs: { min: 1, max: 7 * 24 * 3600_000 },
-  /** Characters. */
-  modelUrl: { max: 2048 },
-  /** Exclusive upper bound: the wire carries a u64. */
-  pricePerUnit: { below: 2n ** 64n },
-} as const;
-
-const FIELDS = new Set(['model', 'inputs', 'samples', 'unitSize', 'replication', 'pricePerUnit', 'spotCheck', 'deadlineMs', 'labels']);
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  return typeof v;
-}
-
-function integerIn(field: string, v: unknown, min: number, max: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidJobSpecError(field, `must be an integer, got ${describe(v)}`);
-  if (v < min || v > max) throw new InvalidJobSpecError(field, `must be in ${min}..${max}, got ${v}`);
-}
+export { JOB_SPEC_LIMITS };
 
 /**
- * Checks a job spec at the API boundary (the same bounds the node enforces, with a message that
- * names the field; the node checks again) and returns it, typed; throws {@link InvalidJobSpecError}
- * naming the first offending field. What is checked: `model.url` is a non-empty string of at most 2048 characters; `inputs`
- * is a `Float32Array` of finite values whose length is a positive multiple of `samples` (the
- * sample size itself comes from the model's manifest, which the node checks); `samples` is an
- * integer in 1..1e6; `unitSize` 1..65536 and `replication` 1..16 are integers; `spotCheck` is in
- * 0..1; `pricePerUnit` is a `bigint` in 0..2^64-1; `deadlineMs` is an integer number of ms in
- * 1..604 800 000 (a week); `labels`, if given,
- * is a `Uint8Array` of length `samples`; no other fields (a typo like `replicas` would otherwise
- * be silently ignored). Optional fields may be omitted or `undefined`.
+ * Checks a job spec at the API boundary, with the node's own checks ({@link checkJobSpec}), and
+ * returns it, typed; throws {@link InvalidJobSpecError} naming the first offending field. What is
+ * checked: `model.url` is a non-empty string of at most 2048 characters; `inputs` is a
+ * `Float32Array` of finite values whose length is a positive multiple of `samples` (the sample
+ * size itself comes from the model's manifest, which the node checks); `samples` is an integer in
+ * 1..1e6; `unitSize` 1..65536 and `replication` 1..16 are integers; `spotCheck` is in 0..1;
+ * `pricePerUnit` is a `bigint` in 0..2^64-1; `deadlineMs` is an integer number of ms in
+ * 1..604 800 000 (a week); `labels`, if given, is a `Uint8Array` of length `samples`; no other
+ * fields (a typo like `replicas` would otherwise be silently ignored).
  *
  * The returned spec holds only the known fields, sharing the caller's arrays (nothing is copied).
  *
@@ -52,54 +24,10 @@ function integerIn(field: string, v: unknown, min: number, max: number): void {
  * validateJobSpec({ ...spec, replication: 0 }); // throws InvalidJobSpecError: job spec: replication must be in 1..16, got 0
  */
 export function validateJobSpec(spec: unknown): JobSpec {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidJobSpecError('spec', `must be an object, got ${describe(spec)}`);
-  const s = spec as Record<string, unknown>;
-  for (const key of Object.keys(s)) if (!FIELDS.has(key)) throw new InvalidJobSpecError(key, 'is not a job spec field');
-
-  const model = s.model;
-  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw new InvalidJobSpecError('model', `must be an object { url }, got ${describe(model)}`);
-  const url = (model as Record<string, unknown>).url;
-  if (typeof url !== 'string') throw new InvalidJobSpecError('model.url', `must be a string, got ${describe(url)}`);
-  if (url.trim() === '') throw new InvalidJobSpecError('model.url', 'must not be empty');
-  if (url.length > JOB_SPEC_LIMITS.modelUrl.max) throw new InvalidJobSpecError('model.url', `must be at most ${JOB_SPEC_LIMITS.modelUrl.max} characters, got ${url.length}`);
-
-  integerIn('samples', s.samples, JOB_SPEC_LIMITS.samples.min, JOB_SPEC_LIMITS.samples.max);
-  const samples = s.samples as number;
-
-  const inputs = s.inputs;
-  if (!(inputs instanceof Float32Array)) throw new InvalidJobSpecError('inputs', `must be a Float32Array, got ${describe(inputs)}`);
-  if (inputs.length === 0) throw new InvalidJobSpecError('inputs', 'must not be empty');
-  if (inputs.length % samples !== 0) throw new InvalidJobSpecError('inputs', `length ${inputs.length} is not a multiple of samples (${samples})`);
-  for (let i = 0; i < inputs.length; i++) {
-    if (!Number.isFinite(inputs[i]!)) throw new InvalidJobSpecError('inputs', `holds a non-finite value (${inputs[i]}) at index ${i}`);
+  try {
+    return checkJobSpec(spec);
+  } catch (e) {
+    if (e instanceof InvalidJobError) throw new InvalidJobSpecError(e.field, e.problem);
+    throw e;
   }
-
-  if (s.unitSize !== undefined) integerIn('unitSize', s.unitSize, JOB_SPEC_LIMITS.unitSize.min, JOB_SPEC_LIMITS.unitSize.max);
-  if (s.replication !== undefined) integerIn('replication', s.replication, JOB_SPEC_LIMITS.replication.min, JOB_SPEC_LIMITS.replication.max);
-  if (s.spotCheck !== undefined) {
-    const v = s.spotCheck;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidJobSpecError('spotCheck', `must be a number, got ${describe(v)}`);
-    if (v < JOB_SPEC_LIMITS.spotCheck.min || v > JOB_SPEC_LIMITS.spotCheck.max) throw new InvalidJobSpecError('spotCheck', `must be in 0..1, got ${v}`);
-  }
-  if (s.pricePerUnit !== undefined) {
-    const v = s.pricePerUnit;
-    if (typeof v !== 'bigint') throw new InvalidJobSpecError('pricePerUnit', `must be a bigint (wei), got ${describe(v)}`);
-    if (v < 0n) throw new InvalidJobSpecError('pricePerUnit', `must be ≥ 0, got ${v}n`);
-    if (v >= JOB_SPEC_LIMITS.pricePerUnit.below) throw new InvalidJobSpecError('pricePerUnit', `must be below 2^64, got ${v}n`);
-  }
-  if (s.deadlineMs !== undefined) integerIn('deadlineMs', s.deadlineMs, JOB_SPEC_LIMITS.deadlineMs.min, JOB_SPEC_LIMITS.deadlineMs.max);
-  if (s.labels !== undefined) {
-    const v = s.labels;
-    if (!(v instanceof Uint8Array)) throw new InvalidJobSpecError('labels', `must be a Uint8Array, got ${describe(v)}`);
-    if (v.length !== samples) throw new InvalidJobSpecError('labels', `length ${v.length} differs from samples (${samples})`);
-  }
-
-  const out: JobSpec = { model: { url }, inputs, samples };
-  if (s.unitSize !== undefined) out.unitSize = s.unitSize as number;
-  if (s.replication !== undefined) out.replication = s.replication as number;
-  if (s.pricePerUnit !== undefined) out.pricePerUnit = s.pricePerUnit as bigint;
-  if (s.spotCheck !== undefined) out.spotCheck = s.spotCheck as number;
-  if (s.deadlineMs !== undefined) out.deadlineMs = s.deadlineMs as number;
-  if (s.labels !== undefined) out.labels = s.labels as Uint8Array;
-  return out;
 }

@@ -15,7 +15,7 @@ export class InvalidJobError extends Error {
   override readonly name = 'InvalidJobError';
   constructor(
     readonly field: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`job: ${field} ${problem}`);
   }

@@ -9,5 +9,5 @@ export { UnitExecutor, type UnitExecutorInit, type ExecutorCompute } from './uni
 export { ClaimKey, claimDigest, recoverClaimSigner, addressOf, type ClaimBody } from './claim.ts';
 export { outputsAgree, decideUnit, softmaxRows, argmaxRows, LOGIT_ABS_TOLERANCE, LOGIT_REL_TOLERANCE, type Replica, type UnitVerdict } from './verification.ts';
 export { ModelStore, IdbBlobStore, MemoryBlobStore, type BlobStore, type ModelBundle, type PeerChunkRequest } from './model-store.ts';
-export { validateJobSpec, MAX_JOB_SAMPLES, MAX_UNIT_SAMPLES, type JobDefaults } from './validate-job-spec.ts';
+export { checkJobSpec, validateJobSpec, JOB_SPEC_LIMITS, type JobDefaults } from './validate-job-spec.ts';
 export const DEFAULT_MODEL_URL = '/models/digits-cnn/manifest.json';

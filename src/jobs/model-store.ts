@@ -7,8 +7,7 @@
  * manifest gives it. Nothing read from a peer or from the cache is used before its hash checks.
  */
 import { openDB, type IDBPDatabase } from 'idb';
-import { fetchBlobChunks } from '../mesh/blobs.ts';
-import { sha256Hex } from '../mesh/blobs.ts';
+import { fetchBlobChunks, sha256Hex } from '../mesh/blobs.ts';
 import { MAX_BLOB_BYTES, type MessageOf } from '../mesh/messages.ts';
 import { MAX_MANIFEST_BYTES } from '../models/load.ts';
 import { parseManifest, type ModelManifest } from '../models/manifest.ts';

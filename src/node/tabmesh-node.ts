@@ -19,7 +19,7 @@
 import { MeshNode, sha256Hex, type MeshNodeOptions, type MeshPeer, type MessageOf } from '../mesh/index.ts';
 import { ComputeWorker, type ComputeWorkerInit } from './compute-worker.ts';
 import { ClaimKey } from '../jobs/claim.ts';
-import { InvalidJobError, ModelFetchError } from '../jobs/errors.ts';
+import { InvalidJobError, JobCancelledError, ModelFetchError } from '../jobs/errors.ts';
 import { JobRun, type ResolvedJobSpec } from '../jobs/job-run.ts';
 import { IdbBlobStore, MemoryBlobStore, ModelStore, type ModelBundle } from '../jobs/model-store.ts';
 import type { ContributorInfo, JobHandle, JobProgress, JobResult, JobSpec, UnitState, WorkerOffer } from '../jobs/types.ts';
@@ -107,7 +107,6 @@ class SubmittedJob extends EventTarget implements JobHandle {
   async cancel(): Promise<void> {
     this.#cancelled = true;
     if (this.run) return this.run.cancel();
-    const { JobCancelledError } = await import('../jobs/errors.ts');
     this.fail(new JobCancelledError(this.id));
   }
 }
@@ -122,6 +121,8 @@ export class TabmeshNode extends EventTarget {
   #computeReady: ReturnType<ComputeWorker['start']> | null = null;
   #executor: UnitExecutor | null = null;
   #contributing = false;
+  /** Models loaded for spot checks, per compute worker (a new worker starts empty). */
+  readonly #localModels = new WeakMap<ComputeWorker, Map<string, Promise<void>>>();
   #contributeOpts: Required<ContributeOptions> = { slots: 2, priceFloor: 0n };
   #adapter: ContributorInfo['adapter'];
   #score: ContributorInfo['score'];
@@ -314,9 +315,17 @@ export class TabmeshNode extends EventTarget {
 
   async #runLocally(bundle: ModelBundle, input: Float32Array, batch: number): Promise<Float32Array> {
     const compute = await this.#ensureCompute();
-    const files: Record<string, ArrayBuffer> = {};
-    for (const [path, bytes] of Object.entries(bundle.files)) files[path] = bytes.slice().buffer;
-    await compute.loadModel({ manifest: bundle.manifestBytes.slice().buffer, files });
+    // Upload the weights once per compute worker, not once per spot-checked unit.
+    let loaded = this.#localModels.get(compute)?.get(bundle.modelId);
+    if (!loaded) {
+      const files: Record<string, ArrayBuffer> = {};
+      for (const [path, bytes] of Object.entries(bundle.files)) files[path] = bytes.slice().buffer;
+      loaded = compute.loadModel({ manifest: bundle.manifestBytes.slice().buffer, files }).then(() => undefined);
+      loaded.catch(() => this.#localModels.get(compute)?.delete(bundle.modelId));
+      if (!this.#localModels.has(compute)) this.#localModels.set(compute, new Map());
+      this.#localModels.get(compute)!.set(bundle.modelId, loaded);
+    }
+    await loaded;
     return (await compute.runUnit(bundle.modelId, input, batch)).logits;
   }
 

@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Relay } from '../../scripts/relay.ts';
 import { launchChromium, serveApp, type LaunchedBrowser, type ServedApp } from '../support/chromium.ts';
+import { makeWaitFor } from '../support/wait-for.ts';
 import { decodeDigitsDataset, imageToInput, DIGITS_PIXELS } from '../../src/models/digits/dataset.ts';
 import { loadModel } from '../../src/models/load.ts';
 import { digitsReference } from '../../src/models/digits/reference.ts';
@@ -80,22 +81,7 @@ const progress = () => call<Progress | null>(0, 'progress');
 const open = () => tabs.map((t, i) => (t.page ? i : -1)).filter((i) => i >= 0);
 const allSummaries = () => Promise.all(open().map((i) => summary(i).catch((e) => `tab ${i}: ${String(e)}`)));
 
-/** Polls `check` until it returns a truthy value or `ms` pass; the failure names what was awaited and the last state. */
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | false | null | undefined>, state?: () => Promise<unknown>): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  while (Date.now() - t0 < ms) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const detail = state ? JSON.stringify(await state().catch((e) => String(e)), null, 1).slice(0, 6000) : String(last ?? '');
-  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${detail}\n${browser.logs.slice(-30).join('\n')}`);
-}
+const waitFor = makeWaitFor(() => browser.logs, { stateChars: 6000, logLines: 30 });
 
 async function openTab(label: string, query: string): Promise<number> {
   const page = await browser.newPage();

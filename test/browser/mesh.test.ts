@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Relay } from '../../scripts/relay.ts';
 import { launchChromium, serveApp, type LaunchedBrowser, type ServedApp } from '../support/chromium.ts';
+import { makeWaitFor } from '../support/wait-for.ts';
 
 const N = 4;
 const FUZZ_STREAMS = Number(process.env.MESH_FUZZ_STREAMS ?? 2000);
@@ -44,22 +45,7 @@ const summary = (i: number): Promise<Summary> => pages[i]!.evaluate(() => (globa
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const call = <T>(i: number, fn: string, ...args: unknown[]): Promise<T> => pages[i]!.evaluate(([f, a]) => (globalThis as any).meshHarness[f as string](...(a as unknown[])), [fn, args] as const);
 
-/** Polls `check` until it returns a truthy value or `ms` pass; the failure names what was awaited and the last state. */
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | false | null | undefined>, state?: () => Promise<unknown>): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  while (Date.now() - t0 < ms) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const detail = state ? JSON.stringify(await state().catch((e) => String(e)), null, 1).slice(0, 4000) : String(last ?? '');
-  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${detail}\n${browser.logs.slice(-20).join('\n')}`);
-}
+const waitFor = makeWaitFor(() => browser.logs, { stateChars: 4000, logLines: 20 });
 
 const allSummaries = () => Promise.all(pages.map((_, i) => summary(i).catch((e) => String(e))));
 
