@@ -369,7 +369,8 @@ export async function createChainProvider(options: ChainProviderOptions = {}): P
     evm_increaseTime: async ([s]) => {
       const by = Number(BigInt(s));
       if (!Number.isSafeInteger(by) || by < 0) throw new RpcError(-32602, 'evm_increaseTime: seconds must be a non-negative integer');
-      offset += by;
+      // Manual clock: time only moves with blocks, so travel starts from the next block's time.
+      offset = clock === 'manual' ? nextTimestamp() - genesis.timestamp + by : offset + by;
       await log({ t: 'offset', offset });
       return offset;
     },
