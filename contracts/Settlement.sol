@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {MeshToken} from "./MeshToken.sol";
 import {Params} from "./Params.sol";
 
@@ -430,6 +431,12 @@ contract Settlement {
         epochRoot[epoch] = root;
         nextAnchorEpoch = epoch + 1;
         emit EpochAnchored(epoch, root, roots.length);
+    }
+
+    /// @notice Whether `leaf` (a receipt digest) is in anchored epoch `epoch`: `proof` is its path in its
+    /// batch followed by its batch's path among the epoch's batch roots (RECEIPTS.md "Anchoring").
+    function verifyInclusion(uint256 epoch, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+        return epoch < nextAnchorEpoch && MerkleProof.verifyCalldata(proof, epochRoot[epoch], leaf);
     }
 
     /// @notice The batch roots of `epoch`, in settlement order.

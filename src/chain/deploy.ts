@@ -14,7 +14,7 @@
  *    Without governance the deployer keeps Params (a local network without Staking.sol).
  * 6. Demo accounts receive MESH from the faucet.
  */
-import { zeroAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { getAddress, zeroAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem';
 import { MeshToken, Params, Settlement, TimelockController, findArtifact, meshTokenAbi, paramsAbi, timelockControllerAbi } from './artifacts.ts';
 import { ChainConfigError } from './errors.ts';
 
@@ -89,7 +89,7 @@ export async function deployNetwork(options: DeployOptions): Promise<NetworkAddr
     const r = await wait(hash, name);
     if (!r.contractAddress) throw new ChainConfigError(name, 'deployment returned no address');
     log(`${name}: ${r.contractAddress} (${r.gasUsed} gas)`);
-    return r.contractAddress;
+    return getAddress(r.contractAddress);
   };
   const call = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
     const hash = await walletClient.writeContract({ address, abi, functionName, args } as never);
