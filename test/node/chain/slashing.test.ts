@@ -5,9 +5,10 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { bytesToHex, getAddress, hexToBytes, keccak256, maxUint256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ClaimKey, claimDigest, recoverClaimSigner, type ClaimBody } from '../../../src/jobs/claim.ts';
-import { account, artifacts, createChain, deployNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
+import type { PrivateKeyAccount } from 'viem/accounts';
+import { account, artifacts, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
 
-const deployer = account('deployer');
+let deployer: PrivateKeyAccount;
 const staker = account('staker');
 const reporter = account('reporter');
 const N = secp256k1.Point.CURVE().n;
@@ -45,8 +46,9 @@ const report = (from: typeof reporter, op: string, jobId: string, unit: number, 
   n.c.write(from, stakingAddr, 'Staking', 'reportEquivocation', [op, `0x${jobId}`, unit, `0x${hA}`, sA, `0x${hB}`, sB]);
 
 beforeAll(async () => {
-  const c = await createChain([deployer, staker, reporter]);
-  n = await deployNetwork(c, deployer);
+  n = await deployStakingNetwork([staker, reporter]);
+  deployer = n.deployer;
+  const c = n.c;
   await c.write(deployer, n.token, 'MeshToken', 'transfer', [staker.address, 100_000n * MESH]);
   await c.write(staker, n.token, 'MeshToken', 'approve', [n.staking, maxUint256]);
   await c.write(staker, n.staking, 'Staking', 'delegate', [staker.address]);
@@ -148,7 +150,7 @@ describe('Equivocation slashing', () => {
     const op = worker2.address;
     await n.c.write(staker, n.staking, 'Staking', 'bond', [op, 1000n * MESH]);
     await n.c.write(staker, n.staking, 'Staking', 'unbond', [op, 700n * MESH]); // entry 1 (oldest)
-    n.c.warp(10);
+    await n.c.warp(10);
     await n.c.write(staker, n.staking, 'Staking', 'unbond', [op, 200n * MESH]); // entry 2
     // bonded 100, unbonding 700 + 200: slashed = 500 = 100 bonded + 400 of entry 1
     const { slashed, burned } = expectedSplit(1000n * MESH);
@@ -171,7 +173,7 @@ describe('Equivocation slashing', () => {
     expect(await st('getVotes', [staker.address])).toBe(await st('stakeOf', [staker.address]));
 
     // the survivor withdraws only what is left, after the delay
-    n.c.warp(LOCAL.unbondingDelay);
+    await n.c.warp(LOCAL.unbondingDelay);
     const b0 = await bal(staker.address);
     await n.c.write(staker, n.staking, 'Staking', 'withdrawUnbonded', [op]);
     expect(await bal(staker.address)).toBe(b0 + 125n * MESH);

@@ -2,9 +2,10 @@
 // enforced, withdraw, eligibility, voting units = bonded stake, refusals with their custom errors.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { maxUint256, parseEventLogs, type Address } from 'viem';
-import { account, artifacts, createChain, deployNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
+import type { PrivateKeyAccount } from 'viem/accounts';
+import { account, artifacts, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
 
-const deployer = account('deployer');
+let deployer: PrivateKeyAccount;
 const alice = account('alice');
 const bob = account('bob');
 const op1 = account('operator-1').address;
@@ -16,8 +17,9 @@ const bal = (a: Address) => n.c.read<bigint>(n.token, 'MeshToken', 'balanceOf', 
 const st = <T = bigint>(fn: string, args: unknown[] = []) => n.c.read<T>(n.staking, 'Staking', fn, args);
 
 beforeAll(async () => {
-  const c = await createChain([deployer, alice, bob]);
-  n = await deployNetwork(c, deployer);
+  n = await deployStakingNetwork([alice, bob]);
+  deployer = n.deployer;
+  const c = n.c;
   for (const who of [alice, bob]) {
     await c.write(deployer, n.token, 'MeshToken', 'transfer', [who.address, 10_000n * MESH]);
     await c.write(who, n.token, 'MeshToken', 'approve', [n.staking, maxUint256]);
@@ -67,7 +69,7 @@ describe('Staking', () => {
     expect(b).toEqual([op1, 160n * MESH, 1000n * MESH]);
     // a bonder without allowance or balance fails in the token
     const carol = account('carol');
-    await n.c.provider.request({ method: 'hardhat_setBalance', params: [carol.address, '0xffffffffffffffffff'] });
+    await n.c.setBalance(carol.address, 10n ** 20n);
     await reverts(n.c.write(carol, n.staking, 'Staking', 'bond', [op3, MESH]), 'ERC20InsufficientAllowance');
   });
 
@@ -86,7 +88,7 @@ describe('Staking', () => {
     const r = await n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, 60n * MESH]);
     console.log(`gas unbond: ${r.gasUsed}`);
     const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'UnbondRequested' });
-    const t0 = n.c.now();
+    const t0 = (await n.c.now());
     expect(ev?.args).toMatchObject({ operator: op1, staker: alice.address, amount: 60n * MESH, releaseAt: t0 + LOCAL.unbondingDelay });
     expect(await st('bonded', [op1])).toBe(100n * MESH);
     expect(await st('unbonding', [op1])).toBe(60n * MESH);
@@ -98,28 +100,28 @@ describe('Staking', () => {
     const early = await reverts(n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]), 'NothingToWithdraw');
     expect(early).toEqual([op1, t0 + LOCAL.unbondingDelay]);
     // a second unbond 50 s later is a second entry with its own release time
-    n.c.warp(49);
+    await n.c.warp(49);
     await n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, 10n * MESH]);
-    const t1 = n.c.now();
+    const t1 = (await n.c.now());
     const [amounts, releases] = await st<readonly [bigint[], bigint[]]>('unbondingEntries', [op1]);
     expect(amounts).toEqual([60n * MESH, 10n * MESH]);
     expect(releases).toEqual([t0 + LOCAL.unbondingDelay, t1 + LOCAL.unbondingDelay]);
 
     // one second before release: still refused (a call runs in the next block, at now + 1)
-    n.c.warp(t0 + LOCAL.unbondingDelay - n.c.now() - 2n);
+    await n.c.warp(t0 + LOCAL.unbondingDelay - (await n.c.now()) - 2n);
     await reverts(n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]), 'NothingToWithdraw');
     // at the release second: the first entry only
-    n.c.warp(1);
+    await n.c.warp(1);
     const before = await bal(alice.address);
     const w = await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]);
-    expect(n.c.now()).toBe(t0 + LOCAL.unbondingDelay);
+    expect((await n.c.now())).toBe(t0 + LOCAL.unbondingDelay);
     console.log(`gas withdrawUnbonded (1 entry): ${w.gasUsed}`);
     const [wev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: w.logs, eventName: 'Withdrawn' });
     expect(wev?.args).toMatchObject({ operator: op1, staker: alice.address, amount: 60n * MESH });
     expect(await bal(alice.address)).toBe(before + 60n * MESH);
     expect(await st('unbonding', [op1])).toBe(10n * MESH);
     await reverts(n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]), 'NothingToWithdraw');
-    n.c.warp(LOCAL.unbondingDelay);
+    await n.c.warp(LOCAL.unbondingDelay);
     await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]);
     expect(await bal(alice.address)).toBe(before + 70n * MESH);
     expect(await st('unbonding', [op1])).toBe(0n);
@@ -132,7 +134,7 @@ describe('Staking', () => {
     for (let i = 0n; i < max; i++) await n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, MESH]);
     const args = await reverts(n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, MESH]), 'TooManyUnbondingEntries');
     expect(args).toEqual([op1, max]);
-    n.c.warp(LOCAL.unbondingDelay);
+    await n.c.warp(LOCAL.unbondingDelay);
     const w = await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]);
     console.log(`gas withdrawUnbonded (${max} entries): ${w.gasUsed}`);
     expect(await st('unbonding', [op1])).toBe(0n);
@@ -141,7 +143,7 @@ describe('Staking', () => {
 
   it('a fully withdrawn operator frees its staker slot for a new bonder', async () => {
     await n.c.write(bob, n.staking, 'Staking', 'unbond', [op2, await st('bonded', [op2])]);
-    n.c.warp(LOCAL.unbondingDelay);
+    await n.c.warp(LOCAL.unbondingDelay);
     await n.c.write(bob, n.staking, 'Staking', 'withdrawUnbonded', [op2]);
     expect(await st<string>('stakerOf', [op2])).toBe('0x0000000000000000000000000000000000000000');
     await n.c.write(alice, n.staking, 'Staking', 'bond', [op2, MESH]);
