@@ -35,9 +35,17 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-/** The stream ended before a whole frame arrived, or carried bytes after it. */
+/** The sender closed its end (FIN) before a whole frame arrived: it said it was done mid-frame, an offence. */
 export class FrameTruncatedError extends Error {
   override readonly name = 'FrameTruncatedError';
+}
+
+/**
+ * The stream was reset or aborted, or its transport closed, before a whole frame arrived: the
+ * sender gave up (a cancelled request, a tab that left), which is not an offence.
+ */
+export class FrameResetError extends Error {
+  override readonly name = 'FrameResetError';
 }
 
 /** Bytes followed the one frame a stream may carry in that direction. */

@@ -11,7 +11,7 @@
  * preallocated frame as it arrives, so its read buffer stays small too.
  */
 import type { Stream, StreamMessageEvent } from '@libp2p/interface';
-import { FrameTooLargeError, FrameTrailingDataError, FrameTruncatedError, RequestAbortedError } from './errors.ts';
+import { FrameResetError, FrameTooLargeError, FrameTrailingDataError, FrameTruncatedError, RequestAbortedError } from './errors.ts';
 
 /** Piece size for writes (one SCTP message per piece is below Chromium's 256 KiB limit). */
 export const WRITE_CHUNK_BYTES = 64 * 1024;
@@ -45,9 +45,26 @@ export interface ReadFrameOptions {
 }
 
 /**
+ * Whether a stream that just ended was cut off rather than closed by its sender: reset by the
+ * remote (`status` 'reset'), aborted here (a connection that closed aborts its streams), or, on
+ * WebRTC, its data channel closed under it without a FIN (the remote tab went away).
+ *
+ * Must be asked when 'end' fires: libp2p dispatches 'end' before the 'close' event that carries
+ * the reset, and a remote FIN on a stream whose write side we closed also moves `status` to
+ * 'closed' (and closes the channel) right after 'end', in the same task.
+ */
+function cutOff(stream: Stream): boolean {
+  if (stream.status === 'reset' || stream.status === 'aborted') return true;
+  const channel = (stream as Stream & { channel?: { readyState?: string } }).channel;
+  return channel?.readyState !== undefined && channel.readyState !== 'open';
+}
+
+/**
  * Reads exactly one frame. Rejects with FrameTooLargeError (declared length over the limit),
- * FrameTruncatedError (stream ended early), FrameTrailingDataError (bytes after the frame in the
- * same delivery), or the stream's own error. Never buffers more than `maxBytes + 4`.
+ * FrameTruncatedError (the sender closed its end mid-frame), FrameResetError (the stream was reset
+ * or its transport closed mid-frame: not the sender's offence), FrameTrailingDataError (bytes
+ * after the frame in the same delivery), or the stream's own error. Never buffers more than
+ * `maxBytes + 4`.
  */
 export function readFrame(stream: Stream, opts: ReadFrameOptions): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
@@ -99,8 +116,10 @@ export function readFrame(stream: Stream, opts: ReadFrameOptions): Promise<Uint8
       }
     };
     const onEnd = (): void => {
-      if (body && bodyLen === body.byteLength) finish(null, body);
-      else finish(new FrameTruncatedError(`${opts.what}: stream ended after ${headerLen < HEADER ? headerLen : HEADER + bodyLen} bytes, before a whole frame`));
+      if (body && bodyLen === body.byteLength) return finish(null, body);
+      const got = headerLen < HEADER ? headerLen : HEADER + bodyLen;
+      if (cutOff(stream)) finish(new FrameResetError(`${opts.what}: stream ${stream.status === 'open' ? 'transport closed' : stream.status} after ${got} bytes, before a whole frame`));
+      else finish(new FrameTruncatedError(`${opts.what}: stream ended after ${got} bytes, before a whole frame`));
     };
     const onClose = (evt: Event): void => {
       const err = (evt as Event & { error?: Error }).error;

@@ -11,6 +11,7 @@
  * b. a contributor tab closes mid-job: nothing lost, nobody credited for what it did not return;
  * c. a corrupting contributor (tab 1 reopened with `corrupt=1`) is caught and paid nothing;
  * e. 2,000 malformed and bogus messages to a contributor: it keeps working, its state unchanged;
+ * f. a job cancelled while its assignments are in flight stops, and costs the requester no score;
  * d. the relay stops mid-job: the job completes over the direct links.
  *
  * Every answer is checked sample by sample against the f64 CPU reference of the same model on
@@ -38,7 +39,7 @@ type Summary = {
   peerId: string;
   role: string;
   direct: string[];
-  peers: { id: string; direct: boolean; score: number; bannedUntil: number | null; capability: { freeSlots: number } | null }[];
+  peers: { id: string; direct: boolean; score: number; offences: number; bannedUntil: number | null; capability: { freeSlots: number } | null }[];
   conns: Conn[] | null;
   meshExposed: boolean;
   relayConnected: boolean | null;
@@ -364,6 +365,44 @@ describe('verified batch jobs over 4 Chromium tabs', () => {
     figures.fuzz = { sent: f.sent, rejected: (s1.rejected ?? 0) - rejected0, malformedMs: Math.round(f.malformedMs), kinds: f.kinds, bogus: bogusSummary };
     console.log('fuzz:', JSON.stringify(figures.fuzz));
     record('e', o);
+  });
+
+  it('f. cancels a job mid-flight without costing the requester score at any worker', async () => {
+    const workers = [2, 3];
+    await requesterSees(workers);
+    const requester = tabs[0]!.id;
+    const standing = async () =>
+      Promise.all(
+        workers.map(async (w) => {
+          const p = (await summary(w)).peers.find((x) => x.id === requester);
+          return { worker: w, score: p?.score ?? 0, offences: p?.offences ?? 0 };
+        }),
+      );
+    const before = await standing();
+    // Big units (50 samples, 157 KB each) so the cancel finds assignments still being written or acked.
+    await call(0, 'submit', 400, 2, 50);
+    const at = await waitFor(
+      'job f to have assignments in flight',
+      30_000,
+      async () => {
+        const p = await progress();
+        return p && !p.done && p.counts['fetching-model']! + p.counts.running! >= 1 && p;
+      },
+      progress,
+    );
+    await call(0, 'cancel');
+    const o = await result();
+    expect(o.ok, 'job f settled with an error').toBe(false);
+    expect(!o.ok && o.error.name, 'job f error').toBe('JobCancelledError');
+    const p = (await progress())!;
+    expect(p.done).toBe(true);
+    expect(p.states.filter((s) => s !== 'done' && s !== 'failed'), 'units still live after the cancel').toEqual([]);
+    expect(at.counts.done, 'units verified before the cancel').toBeLessThan(p.units);
+    // The workers drop the cancelled units and keep contributing.
+    await waitFor('the workers to drop the cancelled units', 30_000, async () => (await Promise.all(workers.map(summary))).every((s) => s.contributor.unitsRunning === 0 && s.contributor.contributing), () => Promise.all(workers.map(summary)));
+    // The resets the cancel caused are not offences: the requester's standing is what it was.
+    expect(await standing(), "the requester's score and offences at each worker").toEqual(before);
+    figures.f = { inFlightAtCancel: at.counts['fetching-model']! + at.counts.running!, doneAtCancel: at.counts.done };
   });
 
   it('d. completes a job when the relay stops mid-job', async () => {

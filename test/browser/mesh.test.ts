@@ -137,6 +137,33 @@ describe('mesh of 4 Chromium tabs', () => {
     figures.requestMs = { median: Math.round(ms[ms.length >> 1]!), max: Math.round(ms[ms.length - 1]!) };
   });
 
+  it('does not count a request its sender cancelled mid-frame as an offence', async () => {
+    // Cancelling a job aborts its in-flight unit-assign requests: the worker sees the stream reset
+    // part-way through the frame. That is an ordinary reset, not a malformed message.
+    const [sender, target] = [1, 2];
+    const peerOf = (s: Summary) => s.peers.find((p) => p.id === ids[sender])!;
+    const before = await summary(target);
+    const size = 4 * 1024 * 1024;
+    const drops = () => pages[target]!.evaluate(() => ((globalThis as any).meshHarness.H.log as string[]).filter((l) => l.includes('/tabmesh/unit-assign/1.0.0')));
+    const drops0 = (await drops()).length;
+    for (let i = 0; i < 3; i++) {
+      const r = await call<{ error: string | null; sent: number }>(sender, 'abortMidRequest', ids[target], size, 256 * 1024);
+      expect(r.error, 'the cancelled request rejects with').toBe('RequestAbortedError');
+      expect(r.sent, 'bytes on the wire before the cancel: part of the frame').toBeLessThan(size);
+      expect(r.sent).toBeGreaterThanOrEqual(256 * 1024);
+    }
+    const seen = await waitFor('the target to drop the 3 cut-off unit-assign frames', 10_000, async () => {
+      const l = await drops();
+      return l.length - drops0 >= 3 && l.slice(drops0);
+    }, () => summary(target));
+    for (const line of seen) expect(line, 'how the target logged the cut-off frame').toMatch(/^dropped \/tabmesh\/unit-assign\/1\.0\.0: FrameResetError: /);
+    const after = await summary(target);
+    expect(after.rejected, 'messages the target counted as offences').toBe(before.rejected);
+    expect({ score: peerOf(after).score, offences: peerOf(after).offences }, "the sender's score at the target").toEqual({ score: peerOf(before).score, offences: peerOf(before).offences });
+    // The link is intact: the next request goes through.
+    await expect(call(sender, 'assign', ids[target], 9, 1000)).resolves.toMatchObject({ accepted: true });
+  });
+
   it('fetches content-addressed blobs tab to tab, chunked and verified', async () => {
     const size = 2.5 * 256 * 1024 + 7; // three chunks, the last one partial
     const hash = await call<string>(1, 'makeBlob', size);

@@ -145,7 +145,7 @@ const harness = {
       peerId: node.peerId,
       role,
       direct: peers.filter((p) => p.direct).map((p) => p.id),
-      peers: peers.map((p) => ({ id: p.id, direct: p.direct, score: p.score, bannedUntil: p.bannedUntil, capability: p.capability })),
+      peers: peers.map((p) => ({ id: p.id, direct: p.direct, score: p.score, offences: p.offences, bannedUntil: p.bannedUntil, capability: p.capability })),
       conns,
       meshExposed: mesh !== null,
       relayConnected: mesh?.started ? mesh.relayConnected() : null,

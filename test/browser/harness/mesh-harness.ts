@@ -13,11 +13,17 @@ const params = new URLSearchParams(location.search);
 const mesh = new MeshNode({
   peerBook: params.get('ban') === 'off' ? { disconnectBelow: -Infinity } : {},
   stopOnPageHide: params.get('stopOnHide') !== '0',
-  log: () => undefined, // the fuzz test sends thousands of bad messages; keep the console quiet
+  // The fuzz test sends thousands of bad messages: keep the console quiet, keep the last lines.
+  log: (line) => {
+    H.log.push(line.slice(0, 300));
+    if (H.log.length > 200) H.log.shift();
+  },
 });
 
 const H = {
   errors: [] as string[],
+  /** The node's last log lines ('dropped …' for resets and timeouts, 'rejected …' for offences). */
+  log: [] as string[],
   events: [] as { type: string; peer: string; wall: number }[],
   gossip: [] as { topic: string; type: string; jobId: string; from: string; wall: number }[],
   oneWay: [] as { protocol: string; jobId: string; from: string }[],
@@ -88,6 +94,44 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
     for (let i = 0; i < size; i++) input[i] = i & 0xff;
     const ack = await mesh.request(peer, 'unit-assign', { jobId: hex(64, 3), modelId: hex(64, 4), unitIndex, batch: 1, input }, { timeoutMs: 10_000 });
     return { ...ack, ms: performance.now() - t0 };
+  },
+  /**
+   * A request cancelled mid-frame, through the node's own request path: a unit-assign of `size`
+   * input bytes whose signal aborts once `abortAfter` bytes went out on its stream (counted by
+   * wrapping the direct connections' `newStream`). Resolves to the request's error name and the
+   * bytes sent before the abort.
+   */
+  async abortMidRequest(peer: string, size: number, abortAfter: number) {
+    const ac = new AbortController();
+    let sent = 0;
+    const conns = mesh.libp2p.getConnections().filter((c) => c.remotePeer.toString() === peer && isDirectAddr(c.remoteAddr));
+    const restore = conns.map((c) => {
+      const own = Object.prototype.hasOwnProperty.call(c, 'newStream');
+      const orig = c.newStream;
+      c.newStream = async function (this: typeof c, ...args: Parameters<typeof c.newStream>) {
+        const stream = await orig.apply(this, args);
+        const send = stream.send.bind(stream);
+        stream.send = (data) => {
+          const r = send(data);
+          sent += data.byteLength;
+          if (sent >= abortAfter && !ac.signal.aborted) ac.abort(new Error('cancelled by the test'));
+          return r;
+        };
+        return stream;
+      } as typeof c.newStream;
+      return () => {
+        if (own) c.newStream = orig;
+        else delete (c as { newStream?: unknown }).newStream;
+      };
+    });
+    try {
+      await mesh.request(peer, 'unit-assign', { jobId: hex(64, 5), modelId: hex(64, 6), unitIndex: 0, batch: 1, input: new Uint8Array(size) }, { signal: ac.signal, timeoutMs: 20_000 });
+      return { error: null, sent };
+    } catch (e) {
+      return { error: (e as Error).name, sent };
+    } finally {
+      for (const r of restore) r();
+    }
   },
   async sendCancel(peer: string, tag: number) {
     await mesh.send(peer, 'cancel', { jobId: hex(64, tag), reason: 'test' });

@@ -35,6 +35,25 @@ describe('framing', () => {
     await expect(got).rejects.toMatchObject({ name: 'FrameTruncatedError' });
   });
 
+  it('reports a sender that resets the stream mid-frame as a reset, not a truncation', async () => {
+    // What a cancelled request does: part of the frame written, then abort() (a RESET to the peer).
+    const [a, b] = await streamPair();
+    const got = readFrame(b, { maxBytes: 100, what: 'x' });
+    a.send(Uint8Array.of(0, 0, 0, 10, 1, 2, 3));
+    await new Promise((r) => setTimeout(r, 20));
+    a.abort(new Error('request cancelled'));
+    await expect(got).rejects.toMatchObject({ name: 'FrameResetError' });
+  });
+
+  it('reports a reset before the header completes as a reset too', async () => {
+    const [a, b] = await streamPair();
+    const got = readFrame(b, { maxBytes: 100, what: 'x' });
+    a.send(Uint8Array.of(0, 0));
+    await new Promise((r) => setTimeout(r, 20));
+    a.abort(new Error('request cancelled'));
+    await expect(got).rejects.toMatchObject({ name: 'FrameResetError' });
+  });
+
   it('reports bytes after the frame as trailing data', async () => {
     const [a, b] = await streamPair();
     const got = readFrame(b, { maxBytes: 100, what: 'x' });
