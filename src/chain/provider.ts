@@ -197,6 +197,14 @@ export async function createChainProvider(options: ChainProviderOptions = {}): P
     const sm = vm.stateManager;
     const from = createAddressFromString(call.from ?? ZERO20);
     await sm.checkpoint();
+    // A fresh access set, warmed as a transaction's would be (EIP-2929/3651): otherwise slots an
+    // earlier eth_call touched stay warm and estimates come out too low.
+    const journal = vm.evm.journal;
+    await journal.cleanup();
+    journal.addAlwaysWarmAddress(from.toString().slice(2));
+    if (call.to) journal.addAlwaysWarmAddress(call.to.slice(2).toLowerCase());
+    journal.addAlwaysWarmAddress(ZERO20.slice(2));
+    for (let i = 1; i <= 10; i++) journal.addAlwaysWarmAddress(i.toString(16).padStart(40, '0'));
     try {
       return await vm.evm.runCall({
         caller: from,
@@ -210,6 +218,7 @@ export async function createChainProvider(options: ChainProviderOptions = {}): P
       });
     } finally {
       await sm.revert();
+      await journal.cleanup();
     }
   }
 
@@ -318,7 +327,7 @@ export async function createChainProvider(options: ChainProviderOptions = {}): P
   });
   const txJson = (tx: TypedTransaction, r: RpcReceipt) => {
     const j = tx.toJSON() as Record<string, unknown>;
-    return { ...j, hash: r.transactionHash, from: r.from, to: r.to, blockHash: r.blockHash, blockNumber: r.blockNumber, transactionIndex: '0x0', input: j.data, type: q(tx.type), chainId: q(chainId) };
+    return { ...j, gas: j.gasLimit, hash: r.transactionHash, from: r.from, to: r.to, blockHash: r.blockHash, blockNumber: r.blockNumber, transactionIndex: '0x0', input: j.data, type: q(tx.type), chainId: q(chainId) };
   };
   const account = async (a: Hex) => vm.stateManager.getAccount(createAddressFromString(a));
 
@@ -356,8 +365,15 @@ export async function createChainProvider(options: ChainProviderOptions = {}): P
       const r = await simulate(c);
       if (r.execResult.exceptionError) throw revertError(r.execResult.returnValue, r.execResult.exceptionError.error);
       const intrinsic = createFeeMarket1559Tx({ to: c.to, data: c.data ?? c.input ?? '0x', gasLimit }, { common }).getIntrinsicGas();
-      // 64/63: a call forwards at most 63/64 of the gas left; the margin covers refunds' ordering.
-      return q(((intrinsic + r.execResult.executionGasUsed) * 64n) / 63n + 5_000n);
+      // Gas used is not gas needed: each CALL keeps back 1/64 of what is left, and refunds come
+      // at the end. Like geth, try a limit and raise it until the call succeeds with it.
+      let execLimit = (r.execResult.executionGasUsed * 64n) / 63n + 5_000n;
+      while (execLimit < gasLimit) {
+        const check = await simulate({ ...c, gas: q(execLimit) });
+        if (!check.execResult.exceptionError) break;
+        execLimit = (execLimit * 5n) / 4n;
+      }
+      return q(minBig(intrinsic + execLimit, gasLimit));
     },
     eth_sendRawTransaction: ([raw]) => sendRaw(raw),
     eth_getTransactionReceipt: ([h]) => txByHash.get(String(h).toLowerCase())?.receipt ?? null,

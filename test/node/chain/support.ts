@@ -98,8 +98,12 @@ export async function startTestChain(options: TestChainOptions = {}) {
     },
     /** Waits for a transaction and asserts success. */
     async ok(hash: Promise<Hex> | Hex) {
-      const r = await publicClient.waitForTransactionReceipt({ hash: await hash });
-      expect(r.status).toBe('success');
+      const h = await hash;
+      const r = await publicClient.waitForTransactionReceipt({ hash: h });
+      if (r.status !== 'success') {
+        const tx = await publicClient.getTransaction({ hash: h });
+        expect.fail(`transaction reverted on-chain: gasUsed ${r.gasUsed} of ${tx.gas}`);
+      }
       return r;
     },
   };
