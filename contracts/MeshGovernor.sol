@@ -10,24 +10,31 @@ import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extens
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 
-/// @dev The one thing the governor needs from Staking besides IVotes.
-interface IUnbondingDelay {
+/// @dev What the governor reads from Staking besides IVotes.
+interface IStakingInfo {
     function unbondingDelay() external view returns (uint64);
+    function params() external view returns (address);
+}
+
+/// @dev The one action a proposal may take.
+interface IParamsSet {
+    function set(uint8 id, uint256 value) external;
 }
 
 /**
  * @title MeshGovernor: stake-weighted governance of the economy's parameters.
  * @notice OpenZeppelin Governor with settings, simple counting, votes = Staking's checkpointed
  * bonded stake (timestamp clock), quorum 4% of all bonded stake at the snapshot, and a
- * TimelockController (which owns Params) between a passed vote and its effect. Parameters change
- * only by a proposal whose action is `Params.set(id, value)`; Params' hard bounds are the last word
- * (a passing proposal outside them reverts at execution and changes nothing).
+ * TimelockController (which owns Params) between a passed vote and its effect. A proposal's
+ * actions are `Params.set(id, value)` calls on Staking's Params, with no ether, and nothing else
+ * (RULES.md: the treasury is not spendable by governance in this version, and governance cannot
+ * retune itself or the timelock). Params' hard bounds are the last word: a passing proposal outside
+ * them reverts at execution and changes nothing (actions run in order, all or none).
  *
  * Timing rule of src/economy/RULES.md: `unbondingDelay > votingPeriod + timelockDelay`, so stake
  * that voted cannot be withdrawn before the change it voted for takes effect (and stays slashable
- * that long). Checked in the constructor, when governance changes the voting period, when a
- * proposal asks the timelock for a new delay, and after every execution (which reverts if the
- * executed actions broke it, e.g. a timelock swap).
+ * that long). Checked in the constructor; with only Params.set proposable, neither the voting
+ * period nor the timelock delay can change afterwards (`_setVotingPeriod` checks it anyway).
  */
 contract MeshGovernor is
     Governor,
@@ -44,6 +51,11 @@ contract MeshGovernor is
 
     /// @notice `unbondingDelay > votingPeriod + timelockDelay` does not hold.
     error UnsafeTiming(uint256 unbondingDelay, uint256 votingPeriod, uint256 timelockDelay);
+    /// @notice Action `index` of a proposal is not a plain `Params.set` call.
+    error ActionNotAllowed(uint256 index, address target, uint256 value, bytes4 selector);
+
+    /// @notice The only contract a proposal may call (Staking's Params).
+    address public immutable params;
 
     constructor(IVotes staking, TimelockController timelock_, uint48 votingDelay_, uint32 votingPeriod_)
         Governor("MeshGovernor")
@@ -53,15 +65,16 @@ contract MeshGovernor is
         GovernorTimelockControl(timelock_)
     {
         _checkTiming(address(staking), votingPeriod_, timelock_.getMinDelay());
+        params = IStakingInfo(address(staking)).params();
     }
 
     /// @notice Staking's unbonding delay, the bound on votingPeriod + timelock delay.
     function unbondingDelay() public view returns (uint256) {
-        return IUnbondingDelay(address(token())).unbondingDelay();
+        return IStakingInfo(address(token())).unbondingDelay();
     }
 
     function _checkTiming(address staking, uint256 period, uint256 tlDelay) private view {
-        uint256 ud = IUnbondingDelay(staking).unbondingDelay();
+        uint256 ud = IStakingInfo(staking).unbondingDelay();
         if (ud <= period + tlDelay) revert UnsafeTiming(ud, period, tlDelay);
     }
 
@@ -75,7 +88,7 @@ contract MeshGovernor is
         super._setVotingPeriod(newVotingPeriod);
     }
 
-    /// @dev Refuses at proposal time a proposal that would set the timelock's delay too long.
+    /// @dev Every action must be `Params.set(uint8, uint256)` on `params` with no ether.
     function _propose(
         address[] memory targets,
         uint256[] memory values,
@@ -83,30 +96,17 @@ contract MeshGovernor is
         string memory description,
         address proposer
     ) internal override returns (uint256) {
-        address tl = timelock();
-        for (uint256 i = 0; i < targets.length && i < calldatas.length; ++i) {
-            bytes memory data = calldatas[i];
-            if (targets[i] == tl && data.length >= 36 && bytes4(data) == TimelockController.updateDelay.selector) {
-                uint256 newDelay;
-                assembly ("memory-safe") {
-                    newDelay := mload(add(data, 36))
+        uint256 n = targets.length;
+        if (n == values.length && n == calldatas.length) {
+            for (uint256 i = 0; i < n; ++i) {
+                bytes memory data = calldatas[i];
+                bytes4 selector = data.length >= 4 ? bytes4(data) : bytes4(0);
+                if (targets[i] != params || values[i] != 0 || selector != IParamsSet.set.selector || data.length != 68) {
+                    revert ActionNotAllowed(i, targets[i], values[i], selector);
                 }
-                _checkTiming(address(token()), votingPeriod(), newDelay);
             }
         }
         return super._propose(targets, values, calldatas, description, proposer);
-    }
-
-    /// @dev After the timelock ran a proposal's actions, the timing rule must still hold.
-    function _executeOperations(
-        uint256 proposalId,
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
-        bytes32 descriptionHash
-    ) internal override(Governor, GovernorTimelockControl) {
-        super._executeOperations(proposalId, targets, values, calldatas, descriptionHash);
-        _checkTiming(address(token()), votingPeriod(), TimelockController(payable(timelock())).getMinDelay());
     }
 
     // ---------------------------------------------------------------- required overrides
@@ -148,6 +148,16 @@ contract MeshGovernor is
         bytes32 descriptionHash
     ) internal override(Governor, GovernorTimelockControl) returns (uint48) {
         return super._queueOperations(proposalId, targets, values, calldatas, descriptionHash);
+    }
+
+    function _executeOperations(
+        uint256 proposalId,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) internal override(Governor, GovernorTimelockControl) {
+        super._executeOperations(proposalId, targets, values, calldatas, descriptionHash);
     }
 
     function _cancel(

@@ -92,7 +92,6 @@ contract Staking is Votes {
     error BadSignatureV(uint8 which, uint8 v);
     error HighS(uint8 which, bytes32 s);
     error WrongSigner(uint8 which, address recovered, address operator);
-    error NothingToSlash(address operator);
     error ZeroUnbondingDelay();
 
     constructor(MeshToken token_, Params params_, uint64 unbondingDelay_) EIP712("tabmesh-staking", "1") {
@@ -117,7 +116,8 @@ contract Staking is Votes {
 
     /**
      * @notice Bonds `amount` MESH (pulled from the caller by transferFrom) for `operator`. The first
-     * bonder of an operator with no stake becomes its staker; afterwards only that staker may add.
+     * bonder of an operator becomes its staker, for good (even when its stake falls to 0);
+     * a bond by any other account reverts NotStaker.
      */
     function bond(address operator, uint256 amount) external {
         if (operator == address(0)) revert ZeroOperator();
@@ -166,10 +166,10 @@ contract Staking is Votes {
     }
 
     /// @notice Pays the staker every unbonding entry of `operator` whose release time has come.
+    /// Anyone may call it; the money always goes to the staker.
     function withdrawUnbonded(address operator) external {
         Operator storage op = _operators[operator];
         address staker = op.staker;
-        if (staker != msg.sender) revert NotStaker(operator, staker, msg.sender);
         uint64 head = op.head;
         uint64 tail = op.tail;
         uint256 amount;
@@ -186,7 +186,6 @@ contract Staking is Votes {
         op.head = head;
         op.unbonding -= amount;
         totalUnbonding -= amount;
-        _releaseIfEmpty(op);
         emit Withdrawn(operator, staker, amount);
         IERC20(address(token)).safeTransfer(staker, amount);
     }
@@ -196,7 +195,8 @@ contract Staking is Votes {
     /**
      * @notice Slashes `operator` for signing two different output hashes for the same (jobId, unit).
      * Slashed = (bonded + unbonding) * slashBps / 10000, from bonded first, then unbonding oldest
-     * first; reporterBps of it goes to the caller, the rest is burned. Once per (operator, jobId, unit).
+     * first; reporterBps of it goes to the caller, the rest is burned. Once per (operator, jobId, unit);
+     * an operator with no stake is slashed 0 and the offence is recorded all the same.
      */
     function reportEquivocation(
         address operator,
@@ -226,7 +226,7 @@ contract Staking is Votes {
         Operator storage op = _operators[operator];
         uint256 b = op.bonded;
         slashed = ((b + op.unbonding) * params.slashBps()) / BPS;
-        if (slashed == 0) revert NothingToSlash(operator);
+        if (slashed == 0) return (0, 0); // no stake: the offence is still recorded (RULES.md)
 
         uint256 fromBonded = slashed < b ? slashed : b;
         if (fromBonded > 0) {
@@ -257,7 +257,6 @@ contract Staking is Votes {
             }
             op.head = head;
         }
-        _releaseIfEmpty(op);
 
         burned = slashed - (slashed * params.reporterBps()) / BPS;
         totalSlashed += slashed;
@@ -285,15 +284,6 @@ contract Staking is Votes {
         if (uint256(s) > HALF_N) revert HighS(which, s);
         address signer = ecrecover(claimDigest(jobId, unit, outputHash), v, r, s);
         if (signer == address(0) || signer != operator) revert WrongSigner(which, signer, operator);
-    }
-
-    /// @dev Frees the staker slot once an operator has no stake left at all, so the key can be staked anew.
-    function _releaseIfEmpty(Operator storage op) private {
-        if (op.bonded == 0 && op.unbonding == 0) {
-            op.staker = address(0);
-            op.head = 0;
-            op.tail = 0;
-        }
     }
 
     // ---------------------------------------------------------------- views

@@ -1,6 +1,7 @@
 // Governance end to end on the real compiled bytecode: stake-weighted votes from Staking's
 // checkpoints, proposal → vote → queue → timelock wait → execute Params.set; quorum, hard bounds
-// at execution, snapshot semantics, delegation, proposal threshold and the RULES.md timing rule.
+// at execution, snapshot semantics, delegation, proposal threshold, Params.set-only actions in
+// order, and the RULES.md timing rule.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { encodeFunctionData, keccak256, maxUint256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
@@ -81,6 +82,7 @@ describe('MeshGovernor', () => {
     const p = await propose(alice, [n.params], [setParam(BURN_BPS, 3000n)], 'burnBps to 30%');
     expect(await stateOf(p)).toBe(ACTIVE); // votingDelay 0: active from the next second
     const v = await vote(alice, p, 1);
+    console.log(`gas castVote: ${v.gasUsed}`);
     const [ev] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: v.logs, eventName: 'VoteCast' });
     expect((ev!.args as unknown as { weight: bigint }).weight).toBe(10_000n * MESH);
     await vote(bob, p, 0);
@@ -178,37 +180,64 @@ describe('MeshGovernor', () => {
     expect([PENDING, ACTIVE]).toContain(await stateOf(p));
   });
 
-  it('keeps unbondingDelay > votingPeriod + timelockDelay: at deployment, on setVotingPeriod and on updateDelay', async () => {
-    // deployment: 120 > 100 + 30 is false
+  it('keeps unbondingDelay > votingPeriod + timelockDelay at deployment', async () => {
+    // 120 > 100 + 30 is false
     const a = await reverts(n.c.deploy(deployer, 'MeshGovernor', [n.staking, n.timelock, 0, 100]), 'UnsafeTiming');
     expect(a).toEqual([120n, 100n, 30n]);
-    // 89 + 30 < 120: fine
+    await reverts(n.c.deploy(deployer, 'MeshGovernor', [n.staking, n.timelock, 0, 90]), 'UnsafeTiming'); // equal is not enough
     await n.c.deploy(deployer, 'MeshGovernor', [n.staking, n.timelock, 0, 89]);
+  });
 
-    // a proposal asking the timelock for a 61 s delay (60 + 61 >= 120) is refused when proposed
-    const updateDelay = encodeFunctionData({ abi: artifacts().TimelockController!.abi, functionName: 'updateDelay', args: [61n] });
-    expect(await reverts(propose(alice, [n.timelock], [updateDelay], 'timelock 61 s'), 'UnsafeTiming')).toEqual([120n, 60n, 61n]);
+  it('refuses any action but Params.set: other targets, other functions, ether, the timelock, the governor itself', async () => {
+    const tlAbi = artifacts().TimelockController!.abi;
+    const govAbi = artifacts().MeshGovernor!.abi;
+    const tokenAbi = artifacts().MeshToken!.abi;
+    const cases: [Address, bigint, Hex, string][] = [
+      [n.timelock, 0n, encodeFunctionData({ abi: tlAbi, functionName: 'updateDelay', args: [61n] }), 'timelock delay'],
+      [n.governor, 0n, encodeFunctionData({ abi: govAbi, functionName: 'setVotingPeriod', args: [100] }), 'voting period'],
+      [n.token, 0n, encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [alice.address, MESH] }), 'treasury spend'],
+      [n.params, 0n, encodeFunctionData({ abi: paramsAbi(), functionName: 'transferOwnership', args: [alice.address] }), 'params owner'],
+      [n.params, 1n, setParam(BURN_BPS, 1000n), 'ether with set'],
+      [n.token, 0n, setParam(BURN_BPS, 1000n), 'set on another contract'],
+      [n.params, 0n, `${setParam(BURN_BPS, 1000n)}00` as Hex, 'set with trailing bytes'],
+    ];
+    for (const [target, value, data, what] of cases) {
+      let args: readonly unknown[];
+      try {
+        args = await reverts(
+          n.c.write(alice, n.governor, 'MeshGovernor', 'propose', [[n.params, target], [0n, value], [setParam(BURN_BPS, 1000n), data], what]),
+          'ActionNotAllowed',
+        );
+      } catch (e) {
+        throw new Error(`${what}: ${(e as Error).message}`);
+      }
+      expect(args[0], what).toBe(1n);
+      expect((args[1] as string).toLowerCase(), what).toBe(target.toLowerCase());
+      expect(args[2], what).toBe(value);
+      expect(args[3], what).toBe(data.slice(0, 10));
+    }
+  });
 
-    // a passing proposal to stretch the voting period to 100 s fails when executed
-    const setPeriod = encodeFunctionData({ abi: artifacts().MeshGovernor!.abi, functionName: 'setVotingPeriod', args: [100] });
-    await n.c.warp(1);
-    const p = await propose(alice, [n.governor], [setPeriod], 'voting period 100 s');
-    await vote(alice, p, 1);
-    await n.c.warp(LOCAL.votingPeriod);
-    await queue(p);
-    await n.c.warp(LOCAL.timelockDelay);
-    expect(await reverts(execute(p), 'UnsafeTiming')).toEqual([120n, 100n, 30n]);
-    expect(await gov('votingPeriod')).toBe(60n);
-
-    // and a safe change passes: voting period 80 s (80 + 30 < 120)
-    const p2 = await propose(alice, [n.governor], [encodeFunctionData({ abi: artifacts().MeshGovernor!.abi, functionName: 'setVotingPeriod', args: [80] })], 'voting period 80 s');
-    const vr = await vote(alice, p2, 1);
-    console.log(`gas castVote: ${vr.gasUsed}`);
-    await n.c.warp(LOCAL.votingPeriod);
-    await queue(p2);
-    await n.c.warp(LOCAL.timelockDelay);
-    await execute(p2);
-    expect(await gov('votingPeriod')).toBe(80n);
+  it('runs actions in order (dependent bounds see earlier values) and reverts them all if one fails', async () => {
+    const TREASURY_BPS = 2;
+    const treasury = () => n.c.read<bigint>(n.params, 'Params', 'treasuryBps');
+    const run = async (actions: Hex[], what: string) => {
+      const p = await propose(alice, actions.map(() => n.params), actions, what);
+      await vote(alice, p, 1);
+      await n.c.warp(LOCAL.votingPeriod);
+      await queue(p);
+      await n.c.warp(LOCAL.timelockDelay);
+      return p;
+    };
+    const before = [await burnBps(), await treasury()];
+    // treasury 2000 first: burn's bound becomes min(5000, 6000 - 2000) = 4000, so burn 4500 fails, and the treasury change with it
+    const bad = await run([setParam(TREASURY_BPS, 2000n), setParam(BURN_BPS, 4500n)], 'treasury 20%, burn 45%');
+    expect(await reverts(execute(bad), 'ParamOutOfBounds')).toEqual([BURN_BPS, 4500n]);
+    expect([await burnBps(), await treasury()]).toEqual(before);
+    // burn 4000 within the new bound passes
+    const good = await run([setParam(TREASURY_BPS, 2000n), setParam(BURN_BPS, 4000n)], 'treasury 20%, burn 40%');
+    await execute(good);
+    expect([await burnBps(), await treasury()]).toEqual([4000n, 2000n]);
   });
 
   it('reports the gas of a proposal and a vote', async () => {

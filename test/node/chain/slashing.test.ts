@@ -128,12 +128,19 @@ describe('Equivocation slashing', () => {
     expect(await reverts(report(reporter, op, JOB, unit, OUT_A, sA, OUT_B, badV), 'BadSignatureV')).toEqual([1, 1]);
     // 64-byte (EIP-2098 compact) signatures are not accepted
     expect(await reverts(report(reporter, op, JOB, unit, OUT_A, sA.slice(0, -2) as Hex, OUT_B, sB), 'BadSignatureLength')).toEqual([0, 64n]);
-    // valid evidence against an operator with no stake at all
-    const sC = sig(stranger, cA);
-    const sD = sig(stranger, cB);
-    expect(await reverts(report(reporter, stranger.address, JOB, unit, OUT_A, sC, OUT_B, sD), 'NothingToSlash')).toEqual([getAddress(stranger.address)]);
     // nothing of the above changed anything
     expect(await st<boolean>('isSlashed', [op, `0x${JOB}`, unit])).toBe(false);
+  });
+
+  it('an operator with no stake is slashed 0 and the offence is recorded all the same', async () => {
+    const unit = 11;
+    const s0 = await supply();
+    const r = await report(reporter, stranger.address, JOB, unit, OUT_A, sig(stranger, body(JOB, unit, OUT_A)), OUT_B, sig(stranger, body(JOB, unit, OUT_B)));
+    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'Slashed' });
+    expect(ev?.args).toMatchObject({ operator: getAddress(stranger.address), amount: 0n, burned: 0n, unit });
+    expect(await supply()).toBe(s0);
+    expect(await st<boolean>('isSlashed', [stranger.address, `0x${JOB}`, unit])).toBe(true);
+    await reverts(report(reporter, stranger.address, JOB, unit, OUT_A, sig(stranger, body(JOB, unit, OUT_A)), OUT_B, sig(stranger, body(JOB, unit, OUT_B))), 'AlreadySlashed');
   });
 
   it('refuses a second report of the same (operator, jobId, unit), even with other hashes; another unit slashes again', async () => {
@@ -181,7 +188,7 @@ describe('Equivocation slashing', () => {
     expect(await bal(n.staking)).toBe((await st('totalBonded')) + (await st('totalUnbonding')));
   });
 
-  it('follows Params: slashBps 100% and reporterBps 0 burn everything and free the operator', async () => {
+  it('follows Params: slashBps 100% and reporterBps 0 burn everything; the staker stays recorded', async () => {
     // A second Staking over a Params owned by the deployer (the network's Params is owned by the timelock).
     const params = await n.c.deploy(deployer, 'Params', [deployer.address]);
     await n.c.write(deployer, params, 'Params', 'set', [7, 10_000n]);
@@ -195,7 +202,7 @@ describe('Equivocation slashing', () => {
     expect(await supply()).toBe(s0 - (333n * MESH + 1n));
     expect(await bal(reporter.address)).toBe(r0);
     expect(await n.c.read<bigint>(staking, 'Staking', 'bonded', [op])).toBe(0n);
-    expect(await n.c.read<string>(staking, 'Staking', 'stakerOf', [op])).toBe('0x0000000000000000000000000000000000000000');
+    expect(await n.c.read<string>(staking, 'Staking', 'stakerOf', [op])).toBe(staker.address);
     expect(await bal(staking)).toBe(0n);
   });
 });

@@ -62,7 +62,7 @@ describe('Staking', () => {
     const a = await reverts(n.c.write(bob, n.staking, 'Staking', 'bond', [op1, MESH]), 'NotStaker');
     expect(a).toEqual([op1, alice.address, bob.address]);
     await reverts(n.c.write(bob, n.staking, 'Staking', 'unbond', [op1, MESH]), 'NotStaker');
-    await reverts(n.c.write(bob, n.staking, 'Staking', 'withdrawUnbonded', [op1]), 'NotStaker');
+    await reverts(n.c.write(bob, n.staking, 'Staking', 'withdrawUnbonded', [op1]), 'NothingToWithdraw');
     await reverts(n.c.write(alice, n.staking, 'Staking', 'bond', [op2, 0n]), 'ZeroAmount');
     await reverts(n.c.write(alice, n.staking, 'Staking', 'bond', ['0x0000000000000000000000000000000000000000', MESH]), 'ZeroOperator');
     const b = await reverts(n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, 1000n * MESH]), 'InsufficientBonded');
@@ -141,18 +141,27 @@ describe('Staking', () => {
     expect((await st<readonly [bigint[], bigint[]]>('unbondingEntries', [op1]))[0]).toEqual([]);
   });
 
-  it('a fully withdrawn operator frees its staker slot for a new bonder', async () => {
+  it('anyone may withdraw released stake, always to the staker; the staker stays recorded at zero stake', async () => {
     await n.c.write(bob, n.staking, 'Staking', 'unbond', [op2, await st('bonded', [op2])]);
     await n.c.warp(LOCAL.unbondingDelay);
-    await n.c.write(bob, n.staking, 'Staking', 'withdrawUnbonded', [op2]);
-    expect(await st<string>('stakerOf', [op2])).toBe('0x0000000000000000000000000000000000000000');
-    await n.c.write(alice, n.staking, 'Staking', 'bond', [op2, MESH]);
-    expect((await st<string>('stakerOf', [op2])).toLowerCase()).toBe(alice.address.toLowerCase());
+    const [a0, b0] = [await bal(alice.address), await bal(bob.address)];
+    const w = await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op2]); // alice pays the gas, bob gets the money
+    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: w.logs, eventName: 'Withdrawn' });
+    expect(ev?.args).toMatchObject({ operator: op2, staker: bob.address, amount: 100n * MESH });
+    expect(await bal(bob.address)).toBe(b0 + 100n * MESH);
+    expect(await bal(alice.address)).toBe(a0);
+    expect(await st('bonded', [op2])).toBe(0n);
+    expect(await st('unbonding', [op2])).toBe(0n);
+    expect((await st<string>('stakerOf', [op2])).toLowerCase()).toBe(bob.address.toLowerCase());
+    await reverts(n.c.write(alice, n.staking, 'Staking', 'bond', [op2, MESH]), 'NotStaker');
+    await n.c.write(bob, n.staking, 'Staking', 'bond', [op2, MESH]);
+    expect(await st('bonded', [op2])).toBe(MESH);
   });
 
   it('voting units sum over a staker\'s operators and follow delegation', async () => {
+    await n.c.write(alice, n.staking, 'Staking', 'bond', [op3, 5n * MESH]);
     const stake = await st('stakeOf', [alice.address]);
-    expect(stake).toBe((await st('bonded', [op1])) + (await st('bonded', [op2])));
+    expect(stake).toBe((await st('bonded', [op1])) + (await st('bonded', [op3])));
     expect(await st('getVotes', [alice.address])).toBe(stake);
     await n.c.write(alice, n.staking, 'Staking', 'delegate', [bob.address]);
     expect(await st('getVotes', [alice.address])).toBe(0n);
