@@ -2,7 +2,8 @@
  * The page's one TabmeshNode and what the Contribute and Submit views show about it. The node is
  * created when one of those views is first opened (the Try-it view never needs the network); the
  * views drive it through the in-page client API (`src/client`), the same API a web developer
- * uses, and read relay state from the node's MeshNode.
+ * uses, and follow it through the client's events: `peers` (a peer linked, left or changed its
+ * capability advert, e.g. started contributing), `contributor` and `relay`. Nothing polls.
  *
  * URL flags: `?relay=<multiaddr>` picks the relay (else VITE_TABMESH_RELAY, which `npm start`
  * sets); `?debug` exposes this state as `globalThis.tabmesh.network` and enables device-loss
@@ -110,17 +111,12 @@ class NetworkState {
     const client = new TabmeshClient(node);
     this.#node = node;
     this.#client = client;
-    this.relayConnected = node.mesh.relayConnected();
-    node.mesh.on('relay', ({ connected }) => (this.relayConnected = connected));
+    client.on('relay', (reachable) => (this.relayConnected = reachable));
+    client.on('peers', (p) => (this.peers = p));
+    client.on('contributor', (c) => (this.contributor = c));
+    this.relayConnected = client.relayReachable;
     this.peers = client.peers();
     this.contributor = client.contributor();
-    client.on('peers', (p) => (this.peers = p));
-    // 'peers' fires when the peer set changes, not when a peer's capability advert does (a peer
-    // that starts contributing): refresh the list every couple of seconds too.
-    setInterval(() => {
-      if (!client.closed) this.peers = client.peers();
-    }, 2000);
-    client.on('contributor', (c) => (this.contributor = c));
     this.status = { kind: 'online', peerId: node.peerId };
     return client;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { TabmeshClient } from './client.ts';
 import { connect } from './connect.ts';
 import { ClientClosedError, ContributeUnavailableError, InvalidJobSpecError, JobCancelledError, JobFailedError, ConnectError } from './errors.ts';
-import type { ClientNode, ContributorInfo, JobHandle, JobProgress, JobResult, JobSpec, UnitState } from './types.ts';
+import type { ClientNode, ContributorInfo, JobHandle, JobProgress, JobResult, JobSpec, MeshPeer, UnitState } from './types.ts';
 
 const JOB_ID = 'ab'.repeat(32);
 const STATES: UnitState[] = ['queued', 'fetching-model', 'running', 'verifying', 'done', 'failed'];
@@ -38,6 +38,11 @@ class FakeHandle extends EventTarget implements JobHandle {
     this.reject(Object.assign(new Error(`job ${JOB_ID.slice(0, 12)} was cancelled`), { name: 'JobCancelledError' }));
   }
 }
+
+const peer = (id: string, freeSlots: number): MeshPeer => ({
+  id, direct: true, connected: true, directSince: 1, score: 0, offences: 0, lastOffence: null, capabilityAt: 1, bannedUntil: null,
+  capability: { adapter: 'x', gflops: 1, freeSlots, priceFloor: 0n, payout: `0x${'11'.repeat(20)}`, models: [] },
+});
 
 const INFO: ContributorInfo = { contributing: false, slots: 0, unitsDone: 0, unitsRunning: 0, unitsFailed: 0, address: '0x00', recent: [] };
 
@@ -219,6 +224,45 @@ describe('TabmeshClient.contribute', () => {
     events.dispatchEvent(new Event('contributor'));
     expect(got).toEqual(['c0', 'p0']);
   });
+
+  it("hands 'peers' listeners the node's peers as they are at the event (a capability change included)", () => {
+    let peers: MeshPeer[] = [peer('a', 0)];
+    const { node, events } = fakeNode({ peers: vi.fn(() => peers) });
+    const client = new TabmeshClient(node);
+    const slots: number[][] = [];
+    client.on('peers', (p) => slots.push(p.map((x) => x.capability?.freeSlots ?? -1)));
+    peers = [peer('a', 2)]; // 'a' started contributing: same peer set, new capability
+    events.dispatchEvent(new Event('peers'));
+    expect(slots).toEqual([[2]]);
+  });
+
+  it("reports relay reachability and forwards 'relay' events", () => {
+    let reachable = true;
+    const { node, events } = fakeNode();
+    Object.defineProperty(node, 'relayReachable', { get: () => reachable });
+    const client = new TabmeshClient(node);
+    expect(client.relayReachable).toBe(true);
+    const heard: boolean[] = [];
+    const off = client.on('relay', (r) => heard.push(r));
+    reachable = false;
+    events.dispatchEvent(new Event('relay'));
+    reachable = true;
+    events.dispatchEvent(new Event('relay'));
+    off();
+    events.dispatchEvent(new Event('relay'));
+    expect(heard).toEqual([false, true]);
+    expect(client.relayReachable).toBe(true);
+  });
+
+  it('reports the relay unreachable for a node that does not say', () => {
+    const { node } = fakeNode();
+    expect(new TabmeshClient(node).relayReachable).toBe(false);
+  });
+
+  it('refuses an event it does not have', () => {
+    const { node } = fakeNode();
+    expect(() => new TabmeshClient(node).on('nope' as 'peers', () => undefined)).toThrow(TypeError);
+  });
 });
 
 describe('a closed client', () => {
@@ -241,6 +285,7 @@ describe('a closed client', () => {
       ['contributor', () => client.contributor()],
       ['jobs', () => client.jobs()],
       ['peerId', () => client.peerId],
+      ['relayReachable', () => client.relayReachable],
       ['on', () => client.on('peers', () => undefined)],
     ];
     for (const [what, call] of calls) expect(call, what).toThrow(ClientClosedError);

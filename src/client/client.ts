@@ -151,21 +151,38 @@ export class TabmeshClient {
   }
 
   /**
-   * Calls `cb` whenever the peer set (`'peers'`) or the contributor state (`'contributor'`)
-   * changes, with the new value; returns a function that removes it. `close()` removes them all.
+   * Whether the node's relay connection is open. Without it new tabs cannot find this one, but
+   * direct links that exist keep working (the node keeps retrying). `'relay'` events say when it
+   * changes.
    *
    * @example
-   * const off = client.on('peers', (peers) => console.log(peers.length, 'peers'));
+   * if (!client.relayReachable) console.log('relay unreachable: only peers already linked can be reached');
+   */
+  get relayReachable(): boolean {
+    this.#assertOpen();
+    return this.#node.relayReachable ?? false;
+  }
+
+  /**
+   * Calls `cb` with the new value whenever the peers (`'peers'`: one linked or left, or changed its
+   * advertised capability, e.g. started contributing), the contributor state (`'contributor'`) or
+   * the relay connection (`'relay'`: {@link relayReachable}) change; returns a function that
+   * removes it. `close()` removes them all.
+   *
+   * @example
+   * const off = client.on('peers', (peers) => console.log(peers.filter((p) => p.capability?.freeSlots).length, 'contributors'));
+   * client.on('relay', (reachable) => console.log('relay', reachable ? 'up' : 'down'));
    * off();
    */
   on<K extends keyof ClientEvents>(event: K, cb: (value: ClientEvents[K]) => void): () => void {
     this.#assertOpen();
-    if (event !== 'peers' && event !== 'contributor') throw new TypeError(`TabmeshClient has no '${String(event)}' event`);
+    if (event !== 'peers' && event !== 'contributor' && event !== 'relay') throw new TypeError(`TabmeshClient has no '${String(event)}' event`);
     const node = this.#node;
     if (!node.addEventListener || !node.removeEventListener) return () => {};
+    const value = (): ClientEvents[K] => (event === 'peers' ? node.peers() : event === 'contributor' ? node.contributor() : (node.relayReachable ?? false)) as ClientEvents[K];
     const listener = () => {
       if (this.closed) return;
-      cb((event === 'peers' ? node.peers() : node.contributor()) as ClientEvents[K]);
+      cb(value());
     };
     node.addEventListener(event, listener);
     const off = () => {

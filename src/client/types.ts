@@ -13,12 +13,14 @@ export type { ContributeOptions, ContributorInfo, JobHandle, JobProgress, JobRes
  * `on()` never fires).
  */
 export type ClientNode = Pick<TabmeshNode, 'submit' | 'startContributing' | 'stopContributing' | 'contributor' | 'peers' | 'stop'> &
-  Partial<Pick<TabmeshNode, 'peerId' | 'addEventListener' | 'removeEventListener'>>;
+  Partial<Pick<TabmeshNode, 'peerId' | 'relayReachable' | 'addEventListener' | 'removeEventListener'>>;
 
 /** Events a client forwards from its node, with what the callback receives. */
 export interface ClientEvents {
-  /** The set of connected peers changed. */
+  /** A peer linked or left, or a peer's advertised capability changed (e.g. it started contributing). */
   peers: MeshPeer[];
+  /** The relay connection opened (true) or closed (false). */
+  relay: boolean;
   /** The contributor state changed (started, stopped, a unit finished, ...). */
   contributor: ContributorInfo;
 }

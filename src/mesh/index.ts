@@ -9,7 +9,7 @@
 export { MeshNode } from './mesh-node.ts';
 export type { MeshNodeOptions, Handler, HandlerContext, RequestOptions, RejectDetail, MeshEvents, MeshState } from './mesh-node.ts';
 export { PeerBook } from './peer-book.ts';
-export type { MeshPeer, PeerBookOptions } from './peer-book.ts';
+export type { MeshPeer, PeerBookOptions, CapabilityChange } from './peer-book.ts';
 export { configuredRelayAddrs, parseRelayAddrs, isDirectAddr, createMeshLibp2p } from './config.ts';
 export type { MeshLibp2p, MeshLibp2pOptions } from './config.ts';
 export type { DialStats } from './dialer.ts';

@@ -17,6 +17,7 @@
  * const mesh = new MeshNode({ relays: '/ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooW...' });
  * mesh.handle('unit-assign', async (msg, peer) => ({ accepted: true, reason: '' }));
  * mesh.on('peer:connect', (p) => console.log('linked to', p.id));
+ * mesh.on('peer:capability', ({ peer, previous }) => console.log(peer.id, 'free slots', previous?.freeSlots, '→', peer.capability!.freeSlots));
  * await mesh.start();
  * const ack = await mesh.request(peerId, 'unit-assign', { jobId, modelId, unitIndex: 0, batch: 8, input }, { timeoutMs: 10_000 });
  * await mesh.publish('jobs', { type: 'job-announce', msg: announcement });
@@ -58,7 +59,7 @@ import {
   type TopicMessage,
   type TopicName,
 } from './messages.ts';
-import { PeerBook, type MeshPeer, type PeerBookOptions } from './peer-book.ts';
+import { PeerBook, type CapabilityChange, type MeshPeer, type PeerBookOptions } from './peer-book.ts';
 import { fetchBlobChunks, serveChunk, type BlobSource, type FetchBlobOptions } from './blobs.ts';
 
 export interface MeshNodeOptions {
@@ -121,6 +122,12 @@ export interface MeshEvents {
   reject: RejectDetail;
   /** A peer crossed the score threshold and was disconnected. */
   'peer:banned': MeshPeer;
+  /**
+   * A peer's advertised capability changed (its first advert, or a field such as `freeSlots`
+   * differs), learnt from gossip or a `capability` query. The periodic re-advertisement of an
+   * unchanged capability does not fire it.
+   */
+  'peer:capability': CapabilityChange;
   /** The relay connection opened or closed. */
   relay: { connected: boolean };
 }
@@ -168,6 +175,7 @@ export class MeshNode {
   constructor(opts: MeshNodeOptions = {}) {
     this.#opts = opts;
     this.#book = new PeerBook(opts.peerBook);
+    this.#book.onCapability((change) => this.#emit('peer:capability', change));
   }
 
   /** Subscribes to a node event; returns the unsubscribe function. */
@@ -398,6 +406,7 @@ export class MeshNode {
         throw e;
       }
       if (decoded.type === 'error') throw new RemoteError(decoded.msg.code, decoded.msg.message);
+      if (decoded.type === 'capability') this.#book.setCapability(peer, decoded.msg);
       return decoded.msg;
     } catch (e) {
       const err = e as Error;

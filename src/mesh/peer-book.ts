@@ -4,11 +4,15 @@
  * unexpected message it sends. Below `disconnectBelow` a peer is banned for `banMs` (the mesh
  * node then closes its connections and the connection gater refuses it).
  *
- * Pure data, no libp2p: the mesh node feeds it events, and tests can drive it directly.
+ * Pure data, no libp2p: the mesh node feeds it events, and tests can drive it directly. It tells
+ * listeners when a peer's advertised capability changes (the mesh node re-emits that as
+ * `peer:capability`); re-advertising the same capability is not a change.
  *
  * @example
  * const book = new PeerBook({ penalty: 10, disconnectBelow: -50, banMs: 60_000 });
  * book.upsert('12D3Koo...', { direct: true });
+ * const off = book.onCapability(({ peer, previous }) => console.log(peer.id, previous?.freeSlots, '→', peer.capability!.freeSlots));
+ * book.setCapability('12D3Koo...', cap);                        // true: first advert, listeners called
  * const { banned } = book.penalize('12D3Koo...', 'unit-assign.batch is 0');
  */
 import type { MessageOf } from './messages.ts';
@@ -45,6 +49,24 @@ export interface MeshPeer {
   bannedUntil: number | null;
 }
 
+/** A peer's advertised capability changed: `peer` holds the new one, `previous` the one before (null for the first). */
+export interface CapabilityChange {
+  peer: MeshPeer;
+  previous: MessageOf<'capability'> | null;
+}
+
+function sameCapability(a: MessageOf<'capability'>, b: MessageOf<'capability'>): boolean {
+  return (
+    a.adapter === b.adapter &&
+    a.gflops === b.gflops &&
+    a.freeSlots === b.freeSlots &&
+    a.priceFloor === b.priceFloor &&
+    a.payout === b.payout &&
+    a.models.length === b.models.length &&
+    a.models.every((m, i) => m === b.models[i])
+  );
+}
+
 function blank(id: string): MeshPeer {
   return { id, direct: false, connected: false, directSince: null, score: 0, offences: 0, lastOffence: null, capability: null, capabilityAt: null, bannedUntil: null };
 }
@@ -55,6 +77,7 @@ export class PeerBook {
   readonly #disconnectBelow: number;
   readonly #banMs: number;
   readonly #now: () => number;
+  readonly #capabilityListeners = new Set<(change: CapabilityChange) => void>();
 
   constructor(opts: PeerBookOptions = {}) {
     this.#penalty = opts.penalty ?? 10;
@@ -85,12 +108,26 @@ export class PeerBook {
     return { ...p };
   }
 
-  /** Records a capability advertisement. */
-  setCapability(id: string, cap: MessageOf<'capability'>): void {
+  /**
+   * Records a capability advertisement. Returns whether it changed the peer's capability (its first
+   * advert, or any field different); only then are the {@link onCapability} listeners called.
+   */
+  setCapability(id: string, cap: MessageOf<'capability'>): boolean {
     const p = this.#peers.get(id) ?? blank(id);
+    const previous = p.capability;
     p.capability = cap;
     p.capabilityAt = this.#now();
     this.#peers.set(id, p);
+    if (previous && sameCapability(previous, cap)) return false;
+    const change: CapabilityChange = { peer: { ...p }, previous };
+    for (const l of [...this.#capabilityListeners]) l(change);
+    return true;
+  }
+
+  /** Calls `listener` whenever a peer's capability changes; returns the function that removes it. */
+  onCapability(listener: (change: CapabilityChange) => void): () => void {
+    this.#capabilityListeners.add(listener);
+    return () => this.#capabilityListeners.delete(listener);
   }
 
   /** Records an offence. `banned` is true when this offence crossed the threshold. */

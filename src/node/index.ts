@@ -1,4 +1,4 @@
 /** One browser node: import TabmeshNode from here. */
 export { TabmeshNode } from './tabmesh-node.ts';
-export type { TabmeshNodeInit, ContributeOptions } from './tabmesh-node.ts';
+export type { TabmeshNodeInit, ContributeOptions, RelayEventDetail } from './tabmesh-node.ts';
 export type { ContributorInfo, ExecutedUnit, JobHandle, JobProgress, JobResult, JobSpec, UnitState, WorkerTally } from '../jobs/types.ts';

@@ -5,12 +5,16 @@
  *
  * Lifecycle: `start()` brings the mesh up (the compute worker starts only when the tab
  * contributes or spot-checks); `stop()` cancels this tab's jobs, stops contributing and leaves
- * the mesh. Events: `peers` (the peer set changed), `contributor` (ContributorInfo changed),
- * `job` (detail: JobProgress of a job this tab requested).
+ * the mesh. Events: `peers` (a peer linked, left, or changed its advertised capability: read
+ * `peers()`), `relay` (detail: `{ reachable }`, the relay connection opened or closed: read
+ * `relayReachable`), `contributor` (ContributorInfo changed), `job` (detail: JobProgress of a job
+ * this tab requested).
  *
  * @example
  * const node = new TabmeshNode();                 // relay from ?relay= or VITE_TABMESH_RELAY
  * await node.start();
+ * node.addEventListener('peers', () => console.log(node.peers().filter((p) => p.capability?.freeSlots).length, 'contributors'));
+ * node.addEventListener('relay', () => console.log('relay reachable:', node.relayReachable));
  * await node.startContributing({ slots: 2 });     // in contributor tabs
  * const job = node.submit({ model: { url: '/models/digits-cnn/manifest.json' }, inputs, samples: 100 });
  * job.addEventListener('progress', (e) => console.log((e as CustomEvent).detail.counts));
@@ -42,6 +46,12 @@ export interface TabmeshNodeInit {
   unitTimeoutMs?: number;
   /** Model cache; default IndexedDB where it exists, else memory. */
   models?: ModelStore;
+}
+
+/** Detail of TabmeshNode's `relay` event. */
+export interface RelayEventDetail {
+  /** Whether the relay connection is open now (same as `node.relayReachable`). */
+  reachable: boolean;
 }
 
 export interface ContributeOptions {
@@ -147,6 +157,15 @@ export class TabmeshNode extends EventTarget {
     return this.#mesh?.started ?? false;
   }
 
+  /**
+   * Whether the relay connection is open now (false before start and after stop). Without it, new
+   * tabs cannot find this one, but direct links that exist keep working; the mesh keeps retrying.
+   * The `relay` event fires when it changes.
+   */
+  get relayReachable(): boolean {
+    return this.#mesh?.relayConnected() ?? false;
+  }
+
   /** Address this tab's claims are signed with (its payout address until the ledger lands). */
   get address(): string {
     return this.#key.address;
@@ -183,6 +202,12 @@ export class TabmeshNode extends EventTarget {
       for (const j of this.#jobs.values()) j.run?.workerLeft(p.id);
       this.dispatchEvent(new Event('peers'));
     });
+    // A peer that starts contributing (or frees a slot) can take queued units now.
+    mesh.on('peer:capability', () => {
+      for (const j of this.#jobs.values()) j.run?.workersChanged();
+      this.dispatchEvent(new Event('peers'));
+    });
+    mesh.on('relay', ({ connected }) => this.dispatchEvent(new CustomEvent<RelayEventDetail>('relay', { detail: { reachable: connected } })));
     await mesh.start();
     await this.#advertise();
   }
@@ -195,8 +220,10 @@ export class TabmeshNode extends EventTarget {
     this.#compute = null;
     this.#computeReady = null;
     const mesh = this.#mesh;
+    const wasReachable = this.relayReachable;
     this.#mesh = null;
     await mesh?.stop();
+    if (wasReachable) this.dispatchEvent(new CustomEvent<RelayEventDetail>('relay', { detail: { reachable: false } }));
   }
 
   peers(): MeshPeer[] {

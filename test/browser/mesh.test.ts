@@ -117,6 +117,29 @@ describe('mesh of 4 Chromium tabs', () => {
     figures.gossipMs = { median: latencies[latencies.length >> 1], max: latencies[latencies.length - 1] };
   });
 
+  it("emits 'peer:capability' when a peer's advertised capability changes, and not for a repeat", async () => {
+    type CapEvent = { peer: string; freeSlots: number; previous: number | null };
+    const events = (i: number, from: string) => pages[i]!.evaluate((p) => ((globalThis as any).meshHarness.H.capabilityEvents as CapEvent[]).filter((e) => e.peer === p).map(({ freeSlots, previous }) => ({ freeSlots, previous })), from);
+    const others = [0, 2, 3];
+    // Every tab heard every other tab's first advert (and its periodic repeats, which are no change).
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) if (i !== j) expect((await events(i, ids[j]!))[0], `tab ${i}: first capability event of tab ${j}`).toEqual({ freeSlots: 2, previous: null });
+    const before = await Promise.all(others.map((i) => events(i, ids[1]!)));
+    for (const [k, e] of before.entries()) expect(e, `tab ${others[k]}: events of tab 1 so far`).toEqual([{ freeSlots: 2, previous: null }]);
+    // Tab 1 stops offering slots, says so again (a repeat), then offers them again.
+    await call(1, 'advertiseSlots', 0);
+    await call(1, 'advertiseSlots', 0);
+    await call(1, 'advertiseSlots', 2);
+    for (const i of others) {
+      const got = await waitFor(`tab ${i} to hear tab 1 offer its slots again`, 10_000, async () => {
+        const e = await events(i, ids[1]!);
+        return e.length >= 3 && e;
+      });
+      expect(got, `tab ${i}: capability events of tab 1`).toEqual([{ freeSlots: 2, previous: null }, { freeSlots: 0, previous: 2 }, { freeSlots: 2, previous: 0 }]);
+      const book = (await summary(i)).peers.find((p) => p.id === ids[1]) as { capability: { freeSlots: number } };
+      expect(book.capability.freeSlots, `tab ${i}: tab 1's capability in the peer book`).toBe(2);
+    }
+  });
+
   it('answers requests and carries one-way messages between every ordered pair', async () => {
     const ms: number[] = [];
     for (let i = 0; i < N; i++) {

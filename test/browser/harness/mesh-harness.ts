@@ -27,6 +27,8 @@ const H = {
   events: [] as { type: string; peer: string; wall: number }[],
   gossip: [] as { topic: string; type: string; jobId: string; from: string; wall: number }[],
   oneWay: [] as { protocol: string; jobId: string; from: string }[],
+  /** 'peer:capability' events: whose, its free slots now and before (null: first advert). */
+  capabilityEvents: [] as { peer: string; freeSlots: number; previous: number | null; wall: number }[],
   handlerCalls: 0,
   rejects: 0,
   blobs: new Map<string, Uint8Array>(),
@@ -38,6 +40,7 @@ mesh.on('peer:connect', (p) => H.events.push({ type: 'connect', peer: p.id, wall
 mesh.on('peer:disconnect', (p) => H.events.push({ type: 'disconnect', peer: p.id, wall: Date.now() }));
 mesh.on('peer:banned', (p) => H.events.push({ type: 'banned', peer: p.id, wall: Date.now() }));
 mesh.on('reject', () => H.rejects++);
+mesh.on('peer:capability', ({ peer, previous }) => H.capabilityEvents.push({ peer: peer.id, freeSlots: peer.capability!.freeSlots, previous: previous ? previous.freeSlots : null, wall: Date.now() }));
 
 mesh.handle('unit-assign', (msg, peer) => {
   H.handlerCalls++;
@@ -69,6 +72,10 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
     return mesh.peerId;
   },
   peerId: () => mesh.peerId,
+  /** Advertises the harness capability again with `freeSlots` (gossiped at once). */
+  async advertiseSlots(freeSlots: number) {
+    await mesh.advertise({ adapter: 'harness', gflops: 1.5, freeSlots, priceFloor: 1n, payout: '0x' + '11'.repeat(20), models: [] });
+  },
   summary() {
     const s = mesh.state();
     const conns = mesh.libp2p.getConnections().map((c) => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direct: isDirectAddr(c.remoteAddr), status: c.status }));
