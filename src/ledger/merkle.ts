@@ -81,7 +81,7 @@ export type VerifyMerkleProofParameters = [proof: readonly Hex[], root: Hex, lea
 
 /** `MerkleProof.verify`: fold the proof into the leaf with sorted-pair hashing and compare. */
 export function verifyMerkleProof(...[proof, root, leaf]: VerifyMerkleProofParameters): boolean {
-  let node = hexToBytes(assertHex32(leaf, 'leaf'));
+  let node: Uint8Array = hexToBytes(assertHex32(leaf, 'leaf'));
   const nodes = toNodes(proof, 'proof');
   for (const p of nodes) node = hashPair(node, p);
   return bytesToHex(node) === assertHex32(root, 'root');
