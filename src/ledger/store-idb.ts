@@ -107,6 +107,7 @@ export class IdbReceiptStore implements ReceiptStore {
       const target = migrations.length;
       const p = openDB(this.dbName, target, {
         upgrade(db, oldVersion, _newVersion, tx) {
+          tx.done.catch(() => undefined); // a failing step aborts the upgrade; openDB rejects with it
           for (let v = oldVersion; v < target; v++) migrations[v]!(db, tx as unknown as UpgradeTx);
         },
         blocking: () => {

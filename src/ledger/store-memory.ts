@@ -127,12 +127,16 @@ export class MemoryReceiptStore implements ReceiptStore {
         const key = pairKey(item.requester, item.worker);
         const keys = new Set(b.byRequester.get(item.requester));
         for (const [k, r] of staged) if (r.requester === item.requester) keys.add(k);
-        const requesterPairs = [...keys].sort().map((k) => ({ receipt: clone(get(k)!), settled: b.settled.get(k) ?? ZERO }));
+        const sp = (k: PairKey): SettledPair => {
+          const x = b.settled.get(k);
+          return x ? { amount: x.amount, work: x.work } : ZERO;
+        };
+        const requesterPairs = [...keys].sort().map((k) => ({ receipt: clone(get(k)!), settled: sp(k) }));
         const existing = get(key);
         try {
           const d = item.decide({
             existing: existing && clone(existing),
-            settled: b.settled.get(key) ?? ZERO,
+            settled: sp(key),
             escrow: b.escrow.get(item.requester)?.amount ?? 0n,
             requesterPairs,
           });
