@@ -51,12 +51,14 @@ export function createChainClients<A extends Account | undefined = undefined>(op
 }
 
 /** Typed viem contract instances of a deployed network (reads; writes when a wallet is given). */
-export function networkContracts(addresses: Pick<NetworkAddresses, 'token' | 'params' | 'settlement' | 'timelock'>, client: { public: PublicClient<Transport, Chain>; wallet?: WalletClient<Transport, Chain, Account> }) {
-  const c = client.wallet ? { public: client.public, wallet: client.wallet } : { public: client.public };
+export function networkContracts<C extends { public: PublicClient<Transport, Chain>; wallet?: WalletClient<Transport, Chain, Account> }>(
+  addresses: Pick<NetworkAddresses, 'token' | 'params' | 'settlement' | 'timelock'>,
+  client: C,
+) {
   return {
-    token: getContract({ address: addresses.token, abi: meshTokenAbi, client: c }),
-    params: getContract({ address: addresses.params, abi: paramsAbi, client: c }),
-    settlement: getContract({ address: addresses.settlement, abi: settlementAbi, client: c }),
-    timelock: getContract({ address: addresses.timelock, abi: timelockControllerAbi, client: c }),
+    token: getContract({ address: addresses.token, abi: meshTokenAbi, client }),
+    params: getContract({ address: addresses.params, abi: paramsAbi, client }),
+    settlement: getContract({ address: addresses.settlement, abi: settlementAbi, client }),
+    timelock: getContract({ address: addresses.timelock, abi: timelockControllerAbi, client }),
   };
 }

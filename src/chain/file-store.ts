@@ -24,7 +24,11 @@ export function fileStore(dir: string): ChainStore {
         try {
           entries.push(JSON.parse(lines[i] as string) as ChainLogEntry);
         } catch (e) {
-          if (i === lines.length - 1) break; // torn final line
+          if (i === lines.length - 1) {
+            // A line torn by a crash was never acknowledged: drop it so later appends stay parseable.
+            writeFileSync(file, lines.slice(0, i).join('\n') + '\n');
+            break;
+          }
           throw new Error(`${file}: line ${i + 1} is corrupt: ${(e as Error).message}`);
         }
       }
