@@ -34,19 +34,23 @@ export class Writer {
   }
   u8(v: number, field = 'u8'): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new EncodeError(field, `must be a u8, got ${v}`);
-    this.#view.setUint8(this.#room(1, field), v);
+    const at = this.#room(1, field);
+    this.#view.setUint8(at, v);
   }
   u16(v: number, field = 'u16'): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new EncodeError(field, `must be a u16, got ${v}`);
-    this.#view.setUint16(this.#room(2, field), v);
+    const at = this.#room(2, field);
+    this.#view.setUint16(at, v);
   }
   u32(v: number, field = 'u32'): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new EncodeError(field, `must be a u32, got ${v}`);
-    this.#view.setUint32(this.#room(4, field), v);
+    const at = this.#room(4, field);
+    this.#view.setUint32(at, v);
   }
   u64(v: bigint, field = 'u64'): void {
     if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw new EncodeError(field, `must be a u64, got ${v}`);
-    this.#view.setBigUint64(this.#room(8, field), v);
+    const at = this.#room(8, field);
+    this.#view.setBigUint64(at, v);
   }
   u256(v: bigint, field = 'u256'): void {
     if (typeof v !== 'bigint' || v < 0n || v >= 1n << 256n) throw new EncodeError(field, `must be a uint256, got ${v}`);
@@ -59,7 +63,8 @@ export class Writer {
   }
   raw(b: Uint8Array, length: number, field: string): void {
     if (!(b instanceof Uint8Array) || b.length !== length) throw new EncodeError(field, `must be ${length} bytes`);
-    this.#buf.set(b, this.#room(length, field));
+    const at = this.#room(length, field);
+    this.#buf.set(b, at);
   }
   hexFixed(h: string, length: number, field: string): void {
     if (typeof h !== 'string' || h.length !== 2 + 2 * length || !/^0x[0-9a-fA-F]*$/.test(h)) throw new EncodeError(field, `must be 0x + ${2 * length} hex digits`);
