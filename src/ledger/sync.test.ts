@@ -94,7 +94,7 @@ describe('catch-up sync', () => {
     expect(acked.length).toBeGreaterThan(0);
     await b.stop();
     const b2 = await ledger(new IdbReceiptStore({ dbName }));
-    const have = new Set((await b2.receipts()).map((r) => r.digest));
+    const have = new Set<string>((await b2.receipts()).map((r) => r.digest));
     for (const d of acked) expect(have.has(d)).toBe(true);
     const report = await new SyncClient(b2).catchUp((x) => server.handle(x));
     expect(report.received).toBe(R1.length - have.size);
