@@ -17,7 +17,8 @@
  * - `compute_share`: Σ worker compute time ÷ (contributors × job wall time).
  *
  * Flags: --sizes 4,16,64 (MiB), --windows 1,4,8, --runs 2; --job-samples 1000, --job-unit-size 50,
- * --job-replication 2, --job-tabs 4 (0 skips the job half).
+ * --job-replication 2, --job-tabs 4 (0 skips the job half), --job-slots N (per contributor; default the
+ * swarm's).
  */
 import './node-polyfills.ts';
 import { parseArgs } from 'node:util';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'job-unit-size': { type: 'string', default: '50' },
     'job-replication': { type: 'string', default: '2' },
     'job-tabs': { type: 'string', default: '4' },
+    'job-slots': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -88,7 +90,8 @@ if (jobTabs >= 2) {
   const samples = Number(values['job-samples']);
   const unitSize = Number(values['job-unit-size']);
   const replication = Number(values['job-replication']);
-  const swarm = await startSwarm({ tabs: jobTabs, log: (l) => console.log(l) });
+  const slots = values['job-slots'] !== undefined ? Number(values['job-slots']) : undefined;
+  const swarm = await startSwarm({ tabs: jobTabs, ...(slots !== undefined ? { slots } : {}), log: (l) => console.log(l) });
   try {
     await swarm.call(0, 'submit', samples, replication, unitSize);
     type Outcome = { ok: true; wallMs: number; result: { unitsPerSecond: number; latencyMs: { p50: number; p95: number }; lostUnits: number } } | { ok: false; error: { name: string; message: string } };

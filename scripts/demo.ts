@@ -8,7 +8,7 @@
  * Runs inside the loopback-only network namespace (scripts/loopback-netns.sh) when it can.
  *
  * Flags: --tabs 4 (≥ 2: one requester + contributors), --replication 2, --samples 2000,
- * --unit-size 50, --slots 2 (per contributor), --corrupt 0 (how many contributors flip their
+ * --unit-size 50, --slots 1 (per contributor: units computed at once; one more is sent ahead), --corrupt 0 (how many contributors flip their
  * outputs, to watch verification catch them), --timeout 600 (s).
  * Exit code 0 when the job completed with no lost unit, 1 otherwise.
  *
@@ -68,7 +68,7 @@ export async function startSwarm(opts: SwarmOptions): Promise<Swarm> {
     const t0 = Date.now();
     for (let i = 0; i < opts.tabs; i++) {
       const page = await browser.newPage();
-      const q = i === 0 ? '&role=requester' : `&role=contributor&slots=${opts.slots ?? 2}${i <= (opts.corrupt ?? 0) ? '&corrupt=1' : ''}`;
+      const q = i === 0 ? '&role=requester' : `&role=contributor${opts.slots !== undefined ? `&slots=${opts.slots}` : ''}${i <= (opts.corrupt ?? 0) ? '&corrupt=1' : ''}`;
       await page.goto(base + q);
       pages.push(page);
     }
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
       replication: { type: 'string', default: '2' },
       samples: { type: 'string', default: '2000' },
       'unit-size': { type: 'string', default: '50' },
-      slots: { type: 'string', default: '2' },
+      slots: { type: 'string', default: '1' },
       corrupt: { type: 'string', default: '0' },
       timeout: { type: 'string', default: '600' },
     },

@@ -99,7 +99,7 @@ export class TabmeshClient {
    *
    * @example
    * try {
-   *   const info = await client.contribute({ slots: 2 });
+   *   const info = await client.contribute(); // one slot (one compute worker); { slots: n } for more
    *   console.log(info.adapter?.description, info.score?.gflops, 'GFLOP/s');
    * } catch (e) {
    *   if ((e as Error).name === 'ContributeUnavailableError') console.log('cannot contribute:', (e as ContributeUnavailableError).reason);

@@ -8,7 +8,7 @@ import { sha256Hex } from '../mesh/blobs.ts';
 import type { MessageOf } from '../mesh/messages.ts';
 import { ClaimKey } from './claim.ts';
 import { JobRun, type JobTransport, type ResolvedJobSpec } from './job-run.ts';
-import type { WorkerOffer } from './types.ts';
+import { UNITS_AHEAD, type WorkerOffer } from './types.ts';
 
 const CLASSES = 4;
 const SAMPLE = 3;
@@ -103,7 +103,7 @@ describe('JobRun', () => {
     const credited = Object.values(r.credits).reduce((a, b) => a + b, 0);
     expect(credited).toBe(8 * 2);
     for (const [, w] of s.workers) expect(new Set(w.got).size, 'a worker never gets two replicas of one unit').toBe(w.got.length);
-    for (const [p, w] of s.workers) expect(s.maxConcurrent.get(p) ?? 0).toBeLessThanOrEqual(w.slots);
+    for (const [p, w] of s.workers) expect(s.maxConcurrent.get(p) ?? 0, `${p}: units held at once ≤ slots + units ahead`).toBeLessThanOrEqual(w.slots + UNITS_AHEAD);
     for (let i = 0; i < 40; i++) expect(r.probs[i * CLASSES + (i % CLASSES)]).toBeGreaterThan(0.99);
   });
 
@@ -214,5 +214,55 @@ describe('JobRun', () => {
     expect(Array.from(r.argmax)).toEqual(expected(10));
     expect(r.credits['bad1']).toBeUndefined();
     expect(r.credits['bad2']).toBeUndefined();
+  });
+
+  it('paces units ahead: a one-slot worker gets its next unit before it finishes the current one, never more than one ahead, never before its first result', async () => {
+    // Serial workers, like a tab's one compute worker: one unit computes at a time, others wait.
+    const COMPUTE_MS = 60;
+    type W = { key: ClaimKey; queue: MessageOf<'unit-assign'>[]; busy: boolean; held: number; maxHeld: number; results: number; heldAtFirstResult: number; aheadSends: number };
+    const ws = new Map<string, W>(['s1', 's2'].map((p) => [p, { key: ClaimKey.generate(), queue: [], busy: false, held: 0, maxHeld: 0, results: 0, heldAtFirstResult: 0, aheadSends: 0 }]));
+    let run!: JobRun;
+    const next = (peer: string): void => {
+      const w = ws.get(peer)!;
+      const msg = w.queue.shift();
+      if (!msg) return void (w.busy = false);
+      w.busy = true;
+      setTimeout(async () => {
+        const input = new Float32Array(msg.input.slice().buffer);
+        const output = new Uint8Array(toyLogits(input, msg.batch).buffer);
+        const outputHash = await sha256Hex(output);
+        w.held--;
+        w.results++;
+        next(peer); // the next unit starts computing before this result is delivered
+        run.onResult(peer, { jobId: msg.jobId, unitIndex: msg.unitIndex, output, outputHash, claim: w.key.sign({ jobId: msg.jobId, unitIndex: msg.unitIndex, outputHash }) }, outputHash);
+      }, COMPUTE_MS);
+    };
+    const transport: JobTransport = {
+      offers: () => [...ws].map(([peer, w]) => ({ peer, address: w.key.address, slots: 1, priceFloor: 0n, gflops: 1 })),
+      assign: async (peer, msg) => {
+        const w = ws.get(peer)!;
+        if (w.held >= 1 + UNITS_AHEAD) return { accepted: false, reason: 'busy' };
+        if (w.results === 0 && w.held >= 1) w.heldAtFirstResult = Math.max(w.heldAtFirstResult, w.held + 1);
+        if (w.busy) w.aheadSends++;
+        w.held++;
+        w.maxHeld = Math.max(w.maxHeld, w.held);
+        w.queue.push(msg);
+        if (!w.busy) next(peer);
+        return { accepted: true, reason: '' };
+      },
+      cancel: async () => undefined,
+      announce: async () => undefined,
+    };
+    run = new JobRun({ jobId: 'ef'.repeat(32), spec: spec(50), model: { modelId: 'cd'.repeat(32), classes: CLASSES, sampleSize: SAMPLE, task: 'classify' }, transport, self: 'me', unitTimeoutMs: 10_000 });
+    run.start();
+    const r = await run.result;
+    expect(Array.from(r.argmax)).toEqual(expected(50));
+    expect(Object.values(r.perWorker).map((t) => t.rejected), 'refusals or rejections').toEqual([0, 0]);
+    for (const [p, w] of ws) {
+      expect(w.results, `${p}: units run`).toBe(10);
+      expect(w.maxHeld, `${p}: units held at once`).toBe(1 + UNITS_AHEAD);
+      expect(w.heldAtFirstResult, `${p}: units ahead before its first result (nothing measured yet)`).toBe(0);
+      expect(w.aheadSends, `${p}: units that arrived while another computed`).toBeGreaterThan(0);
+    }
   });
 });

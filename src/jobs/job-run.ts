@@ -14,12 +14,17 @@
  * - a result is only counted if its claim recovers to the address the worker advertised; a
  *   second, different claim for the same unit from the same worker is kept as evidence and voids
  *   that worker's credit for the unit.
+ *
+ * Pacing: a worker gets up to its slots at once, and {@link UNITS_AHEAD} more only shortly before
+ * it is expected to free a slot (its service time per unit and the time an assignment takes to be
+ * acknowledged are measured as the job runs). The next unit's input then crosses the network while
+ * the previous one computes, without waiting a whole unit in the worker's queue.
  */
 import type { MessageOf } from '../mesh/messages.ts';
 import { recoverClaimSigner } from './claim.ts';
 import { ClaimError, JobCancelledError, JobDeadlineError, NoWorkersError } from './errors.ts';
 import type { EquivocationEvidence, JobHandle, JobProgress, JobResult, UnitProgress, UnitState, WorkerOffer, WorkerTally } from './types.ts';
-import { UNIT_STATES } from './types.ts';
+import { UNIT_STATES, UNITS_AHEAD } from './types.ts';
 import { argmaxRows, decideUnit, outputsAgree, softmaxRows, type Replica } from './verification.ts';
 
 type Ack = MessageOf<'ack'>;
@@ -71,7 +76,23 @@ interface Assignment {
   status: AssignmentStatus;
   timer: ReturnType<typeof setTimeout> | null;
   abort: AbortController;
+  assignedAt: number;
+  ackedAt: number | null;
 }
+
+/** What the requester has measured of one worker during this job. */
+interface Pace {
+  /** Smoothed time from a unit being able to start on the worker (acked, previous result in) to its result, ms. */
+  serviceMs: number | null;
+  /** Smoothed time from sending an assignment to its ack, once the worker holds the model, ms. */
+  leadMs: number | null;
+  /** When its last result arrived (ms epoch; 0: none yet). */
+  lastResultAt: number;
+  /** Its live assignments. */
+  live: Set<Assignment>;
+}
+
+const smooth = (prev: number | null, sample: number): number => (prev === null ? sample : prev + 0.5 * (sample - prev));
 
 interface Unit {
   index: number;
@@ -123,6 +144,9 @@ export class JobRun extends EventTarget implements JobHandle {
   #started = 0;
   #deadline: ReturnType<typeof setTimeout> | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
+  readonly #pace = new Map<string, Pace>();
+  #paceTimer: ReturnType<typeof setTimeout> | null = null;
+  #paceAt = Infinity;
   #resolve!: (r: JobResult) => void;
   #reject!: (e: Error) => void;
 
@@ -323,10 +347,21 @@ export class JobRun extends EventTarget implements JobHandle {
     const offers = this.#init.transport.offers().filter((o) => o.peer !== this.#init.self && o.slots > 0 && o.priceFloor <= this.#init.spec.pricePerUnit);
     if (offers.length > 0) this.#everSawWorker = true;
     let blocked = false;
+    let wakeAt = Infinity;
+    const room = (o: WorkerOffer): boolean => {
+      const n = this.#inflight.get(o.peer) ?? 0;
+      if (n < o.slots) return true;
+      if (n >= o.slots + UNITS_AHEAD) return false;
+      const at = this.#aheadAt(o.peer);
+      if (at === null) return false;
+      if (at <= now) return true;
+      wakeAt = Math.min(wakeAt, at);
+      return false;
+    };
     for (const u of this.#units) {
       if (u.state === 'done' || u.state === 'failed') continue;
       while (u.replicas.length + this.#live(u) < u.needed) {
-        const candidates = offers.filter((o) => !u.assignments.has(o.peer) && (this.#inflight.get(o.peer) ?? 0) < o.slots && (this.#backoff.get(o.peer) ?? 0) <= now);
+        const candidates = offers.filter((o) => !u.assignments.has(o.peer) && (this.#backoff.get(o.peer) ?? 0) <= now && room(o));
         if (candidates.length === 0) {
           blocked = true;
           break;
@@ -342,11 +377,47 @@ export class JobRun extends EventTarget implements JobHandle {
         this.#pump();
       }, 250);
     }
+    // ...and when a busy worker is due to take its next unit ahead.
+    if (blocked && wakeAt < this.#paceAt) {
+      if (this.#paceTimer) clearTimeout(this.#paceTimer);
+      this.#paceAt = wakeAt;
+      this.#paceTimer = setTimeout(() => {
+        this.#paceTimer = null;
+        this.#paceAt = Infinity;
+        this.#pump();
+      }, Math.max(0, wakeAt - Date.now()));
+    }
+  }
+
+  #paceOf(peer: string): Pace {
+    let p = this.#pace.get(peer);
+    if (!p) this.#pace.set(peer, (p = { serviceMs: null, leadMs: null, lastResultAt: 0, live: new Set() }));
+    return p;
+  }
+
+  /**
+   * When `peer`, holding all the units its slots allow, should get its next unit ahead: the
+   * expected end of its earliest unit (started when acknowledged or when its previous result came,
+   * whichever is later, plus its service time) less 1.5 × the time an assignment takes to be
+   * acknowledged, less 5 ms. Null while that is unknown (no result from it yet, or an
+   * assignment not yet acknowledged).
+   */
+  #aheadAt(peer: string): number | null {
+    const p = this.#pace.get(peer);
+    if (!p || p.serviceMs === null) return null;
+    let earliest = Infinity;
+    for (const a of p.live) {
+      if (a.ackedAt === null) return null;
+      earliest = Math.min(earliest, Math.max(a.ackedAt, p.lastResultAt) + p.serviceMs);
+    }
+    if (earliest === Infinity) return null;
+    return earliest - 1.5 * (p.leadMs ?? 0) - 5;
   }
 
   #assign(u: Unit, o: WorkerOffer): void {
-    const a: Assignment = { peer: o.peer, status: 'assigning', timer: null, abort: new AbortController() };
+    const a: Assignment = { peer: o.peer, status: 'assigning', timer: null, abort: new AbortController(), assignedAt: Date.now(), ackedAt: null };
     u.assignments.set(o.peer, a);
+    this.#paceOf(o.peer).live.add(a);
     u.attempts++;
     u.firstAssignedAt ??= Date.now();
     if (u.state === 'queued') u.state = 'fetching-model';
@@ -371,6 +442,10 @@ export class JobRun extends EventTarget implements JobHandle {
             return;
           }
           a.status = 'running';
+          a.ackedAt = Date.now();
+          const pace = this.#paceOf(o.peer);
+          // The first ack includes the model fetch: the lead is measured once the worker holds it.
+          if (pace.lastResultAt > 0) pace.leadMs = smooth(pace.leadMs, a.ackedAt - a.assignedAt);
           if (u.state === 'fetching-model') u.state = 'running';
           a.timer = setTimeout(() => {
             if (a.status !== 'running') return;
@@ -400,6 +475,13 @@ export class JobRun extends EventTarget implements JobHandle {
     a.timer = null;
     if (wasLive) {
       this.#inflight.set(a.peer, Math.max(0, (this.#inflight.get(a.peer) ?? 0) - 1));
+      const pace = this.#paceOf(a.peer);
+      pace.live.delete(a);
+      if (status === 'returned' && a.ackedAt !== null) {
+        const now = Date.now();
+        pace.serviceMs = smooth(pace.serviceMs, now - Math.max(a.ackedAt, pace.lastResultAt));
+        pace.lastResultAt = now;
+      }
       if (status !== 'returned') a.abort.abort();
     }
     // A timed-out worker keeps its entry: its late result still counts as a replica.
@@ -494,6 +576,7 @@ export class JobRun extends EventTarget implements JobHandle {
     this.#finished = true;
     if (this.#deadline) clearTimeout(this.#deadline);
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#paceTimer) clearTimeout(this.#paceTimer);
     for (const u of this.#units) for (const a of u.assignments.values()) if (a.timer) clearTimeout(a.timer);
     this.#emitProgress();
     if (err) this.#reject(err);

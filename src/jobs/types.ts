@@ -92,12 +92,20 @@ export interface JobHandle extends EventTarget {
   cancel(): Promise<void>;
 }
 
+/**
+ * Units a worker accepts beyond its advertised slots. Such a unit waits on the worker for a slot;
+ * a requester sends it shortly before it expects the worker's current unit to finish, so the
+ * unit's input crosses the network while the previous unit computes and the worker does not sit
+ * idle between units.
+ */
+export const UNITS_AHEAD = 1;
+
 /** What a requester knows about a worker it may assign to (from the worker's capability). */
 export interface WorkerOffer {
   peer: string;
   /** Address the worker's claims must recover to. */
   address: string;
-  /** Concurrent units it accepts. */
+  /** Units it computes at once (its advertised `freeSlots`); it accepts {@link UNITS_AHEAD} more, waiting. */
   slots: number;
   priceFloor: bigint;
   gflops: number;

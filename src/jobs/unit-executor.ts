@@ -5,14 +5,16 @@
  * the requester that assigned it.
  *
  * The ack means "I hold the model and the input fits it; the result will follow". A refusal
- * (busy, wrong input size, model unavailable) lets the requester reassign at once.
+ * (busy, wrong input size, model unavailable) lets the requester reassign at once. It holds
+ * `slots` units plus {@link UNITS_AHEAD} waiting; a unit's slot frees when its compute is done,
+ * before its result is delivered.
  */
 import type { MessageOf } from '../mesh/messages.ts';
 import { sha256Hex } from '../mesh/blobs.ts';
 import type { ModelSource } from '../../workers/protocol.ts';
 import type { ClaimKey } from './claim.ts';
 import type { ModelBundle } from './model-store.ts';
-import type { ContributorInfo, ExecutedUnit } from './types.ts';
+import { UNITS_AHEAD, type ContributorInfo, type ExecutedUnit } from './types.ts';
 
 type Ack = MessageOf<'ack'>;
 
@@ -25,7 +27,7 @@ export interface ExecutorCompute {
 export interface UnitExecutorInit {
   compute: ExecutorCompute;
   key: ClaimKey;
-  /** Concurrent units accepted. */
+  /** Units computed at once (the advertised free slots); {@link UNITS_AHEAD} more are accepted, waiting. */
   slots: number;
   /** The model, from the cache or from peers (the requester holds it). */
   fetchModel(modelId: string, requester: string, signal: AbortSignal): Promise<ModelBundle>;
@@ -73,7 +75,9 @@ export class UnitExecutor {
     if (this.#stopped) return { accepted: false, reason: 'not contributing' };
     const key = `${msg.jobId}/${msg.unitIndex}/${from}`;
     if (this.#running.has(key)) return { accepted: true, reason: 'already running' };
-    if (this.#running.size >= this.#init.slots) return { accepted: false, reason: `busy: ${this.#running.size} of ${this.#init.slots} slots in use` };
+    // `slots` units compute; UNITS_AHEAD more may wait for one (the requester sends those just before a slot frees).
+    const capacity = this.#init.slots + UNITS_AHEAD;
+    if (this.#running.size >= capacity) return { accepted: false, reason: `busy: ${this.#running.size} units held, ${this.#init.slots} slot(s) + ${UNITS_AHEAD} ahead` };
     const run: Running = { jobId: msg.jobId, unitIndex: msg.unitIndex, requester: from, abort: new AbortController() };
     // Hold the slot while the model loads, so concurrent assignments cannot oversubscribe.
     this.#running.set(key, run);
@@ -121,6 +125,13 @@ export class UnitExecutor {
     return n;
   }
 
+  /** Frees `run`'s slot, once, and only its own (a later assignment of the same unit may hold the key now). */
+  #release(key: string, run: Running): void {
+    if (this.#running.get(key) !== run) return;
+    this.#running.delete(key);
+    this.#init.onChange?.();
+  }
+
   /** Stops taking units and aborts those running. */
   stop(): void {
     this.#stopped = true;
@@ -158,6 +169,10 @@ export class UnitExecutor {
       const outputHash = await sha256Hex(output);
       const claim = this.#init.key.sign({ jobId: msg.jobId, unitIndex: msg.unitIndex, outputHash });
       if (run.abort.signal.aborted) throw new Error('cancelled');
+      // The slot is the compute worker's: free it now, so the requester's next unit (sent as soon as
+      // it has this result) is accepted while this one is still being delivered, instead of being
+      // refused as busy by a race with the ack.
+      this.#release(key, run);
       const result = { jobId: msg.jobId, unitIndex: msg.unitIndex, output, outputHash, claim };
       let ack: Ack | null = null;
       for (let attempt = 0; attempt < 3 && !ack; attempt++) {
@@ -177,7 +192,7 @@ export class UnitExecutor {
         this.#init.log?.(`unit ${msg.unitIndex} of job ${msg.jobId.slice(0, 8)} failed: ${(e as Error).name}: ${(e as Error).message}`);
       }
     } finally {
-      this.#running.delete(key);
+      this.#release(key, run);
       this.#recent.push(rec);
       if (this.#recent.length > RECENT) this.#recent.shift();
       this.#init.onChange?.();

@@ -15,7 +15,7 @@
  * await node.start();
  * node.addEventListener('peers', () => console.log(node.peers().filter((p) => p.capability?.freeSlots).length, 'contributors'));
  * node.addEventListener('relay', () => console.log('relay reachable:', node.relayReachable));
- * await node.startContributing({ slots: 2 });     // in contributor tabs
+ * await node.startContributing();                // in contributor tabs (one slot: one compute worker)
  * const job = node.submit({ model: { url: '/models/digits-cnn/manifest.json' }, inputs, samples: 100 });
  * job.addEventListener('progress', (e) => console.log((e as CustomEvent).detail.counts));
  * const { argmax } = await job.result;
@@ -55,7 +55,12 @@ export interface RelayEventDetail {
 }
 
 export interface ContributeOptions {
-  /** Concurrent units. Default 2. */
+  /**
+   * Units computed at once, advertised as `freeSlots`. Default 1: the tab has one compute worker,
+   * which runs one unit at a time, so a second slot would only make units queue behind each other.
+   * The tab also accepts `UNITS_AHEAD` (1) unit more, which requesters send just before a slot
+   * frees, so its input arrives while the previous unit computes.
+   */
   slots?: number;
   /** Lowest price per unit accepted. Default 0. */
   priceFloor?: bigint;
@@ -133,7 +138,7 @@ export class TabmeshNode extends EventTarget {
   #contributing = false;
   /** Models loaded for spot checks, per compute worker (a new worker starts empty). */
   readonly #localModels = new WeakMap<ComputeWorker, Map<string, Promise<void>>>();
-  #contributeOpts: Required<ContributeOptions> = { slots: 2, priceFloor: 0n };
+  #contributeOpts: Required<ContributeOptions> = { slots: 1, priceFloor: 0n };
   #adapter: ContributorInfo['adapter'];
   #score: ContributorInfo['score'];
 
@@ -233,7 +238,7 @@ export class TabmeshNode extends EventTarget {
   // ---------------------------------------------------------------- contributor
 
   async startContributing(opts: ContributeOptions = {}): Promise<ContributorInfo> {
-    const slots = opts.slots ?? 2;
+    const slots = opts.slots ?? 1;
     if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new RangeError(`slots must be an integer 1..64, got ${slots}`);
     const priceFloor = opts.priceFloor ?? 0n;
     if (typeof priceFloor !== 'bigint' || priceFloor < 0n) throw new RangeError('priceFloor must be a bigint ≥ 0');

@@ -141,8 +141,9 @@ describe('Contribute and Submit views over 4 Chromium tabs', () => {
     expect(accuracy).toBeLessThanOrEqual(1);
     expect(v['submit-rate']!.text).toMatch(/units\/s$/);
     figures.accuracy = accuracy;
-    // Each contributor ran some of it (6 slots for 12 replicas: everyone gets work at once), and
-    // together at least every replica; the counters catch up as results are acknowledged.
+    // Each contributor ran some of it (one slot each, 12 replicas: the first two units already
+    // occupy all three), and together at least every replica; the counters catch up as results
+    // are acknowledged.
     const done = await waitFor('the contributors to count every replica', 20_000, async () => {
       const d = (await unitsDone()).map((x, k) => x - before[k]!);
       return sum(d) >= units * R && d;
