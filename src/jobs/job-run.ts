@@ -510,7 +510,10 @@ export class JobRun extends EventTarget implements JobHandle {
       t = { assigned: 0, accepted: 0, rejected: 0 };
       this.#tally.set(peer, t);
       const o = this.#init.transport.offers().find((x) => x.peer === peer);
-      if (o) this.#knownOffers.set(peer, o);
+      if (o) {
+        this.#knownOffers.set(peer, o);
+        t.address = o.address;
+      }
     }
     return t;
   }

@@ -45,6 +45,8 @@ export interface WorkerTally {
   accepted: number;
   /** Results that lost verification (never credited). */
   rejected: number;
+  /** The address its claims recover to (what receipts pay), when it was known at assignment. */
+  address?: string;
 }
 
 /** Two valid claims from one worker for one unit with different output hashes. */

@@ -24,6 +24,14 @@ export const MAX_UNIT_PAYLOAD_BYTES = 8 * 1024 * 1024;
 export const MAX_BLOB_BYTES = 1024 * 1024 * 1024;
 /** Largest worker claim signature (opaque here; 65-byte secp256k1 plus room). */
 export const MAX_CLAIM_BYTES = 1024;
+/**
+ * Ledger payloads travel as opaque bytes: src/ledger's own codec checks them (the mesh stays
+ * ignorant of receipts). These bound them at the wire; a test checks the ledger's largest
+ * messages fit.
+ */
+export const MAX_RECEIPT_BYTES = 512;
+export const MAX_LEDGER_SYNC_REQUEST_BYTES = 96 * 1024;
+export const MAX_LEDGER_SYNC_RESPONSE_BYTES = 64 * 1024;
 
 const jobId = t.hash;
 const label = (max: number) => t.str(max);
@@ -102,6 +110,17 @@ export const SCHEMAS = {
     size: t.uint({ max: MAX_BLOB_BYTES }),
     data: t.bytes(BLOB_CHUNK_BYTES),
   }),
+  /** A signed reward receipt (src/ledger codec): sent to its worker on `/tabmesh/receipt`, gossiped on `receipts`. */
+  receipt: schema({
+    data: t.bytes(MAX_RECEIPT_BYTES),
+  }),
+  /** Ledger catch-up request (src/ledger sync codec) on `/tabmesh/ledger-sync`. */
+  'ledger-sync-request': schema({
+    data: t.bytes(MAX_LEDGER_SYNC_REQUEST_BYTES),
+  }),
+  'ledger-sync-response': schema({
+    data: t.bytes(MAX_LEDGER_SYNC_RESPONSE_BYTES),
+  }),
   /** A handler failed: `code` is its error's `name`. Allowed as the response of any request. */
   error: schema({
     code: t.str(64, /^[A-Za-z][A-Za-z0-9_-]*$/),
@@ -125,6 +144,9 @@ export const TAGS: Readonly<Record<MessageType, number>> = {
   'blob-request': 8,
   'blob-chunk': 9,
   error: 10,
+  receipt: 11,
+  'ledger-sync-request': 12,
+  'ledger-sync-response': 13,
 };
 const BY_TAG = new Map<number, MessageType>(Object.entries(TAGS).map(([k, v]) => [v, k as MessageType]));
 
@@ -169,6 +191,8 @@ export const PROTOCOLS = {
   'unit-result': { id: '/tabmesh/unit-result/1.0.0', request: 'unit-result', response: 'ack', maxInboundStreams: 16 },
   cancel: { id: '/tabmesh/cancel/1.0.0', request: 'cancel', response: null, maxInboundStreams: 16 },
   blob: { id: '/tabmesh/blob/1.0.0', request: 'blob-request', response: 'blob-chunk', maxInboundStreams: 64 },
+  receipt: { id: '/tabmesh/receipt/1.0.0', request: 'receipt', response: 'ack', maxInboundStreams: 32 },
+  'ledger-sync': { id: '/tabmesh/ledger-sync/1.0.0', request: 'ledger-sync-request', response: 'ledger-sync-response', maxInboundStreams: 8 },
 } as const satisfies Record<string, { id: string; request: MessageType; response: MessageType | null; maxInboundStreams: number }>;
 
 export type ProtocolName = keyof typeof PROTOCOLS;
@@ -183,6 +207,7 @@ export type ResponseOf<P extends ProtocolName> = (typeof PROTOCOLS)[P]['response
 export const TOPICS = {
   jobs: { id: 'tabmesh/jobs/1', types: ['job-announce', 'cancel'] },
   capabilities: { id: 'tabmesh/capabilities/1', types: ['capability'] },
+  receipts: { id: 'tabmesh/receipts/1', types: ['receipt'] },
 } as const satisfies Record<string, { id: string; types: readonly MessageType[] }>;
 
 export type TopicName = keyof typeof TOPICS;

@@ -25,6 +25,11 @@ export function validRequest(p: ProtocolName, rnd: () => number): Uint8Array {
       return encodeMessage('blob-request', { hash: h, index: 0 });
     case 'capability':
       return encodeMessage('capability-query', {});
+    case 'receipt':
+      // Well-formed for the mesh; the bytes inside are the ledger codec's to refuse.
+      return encodeMessage('receipt', { data: Uint8Array.from({ length: 198 }, () => Math.floor(rnd() * 256)) });
+    case 'ledger-sync':
+      return encodeMessage('ledger-sync-request', { data: Uint8Array.of(2) });
   }
 }
 
