@@ -26,7 +26,9 @@ contract Params is Ownable {
     uint256 public constant MAX_TREASURY_BPS = 2_000;
     uint256 public constant MAX_BURN_PLUS_TREASURY_BPS = 6_000;
     uint256 public constant MIN_MIN_STAKE = 1 ether;
-    uint256 public constant MAX_MIN_STAKE = 1_000_000 ether;
+    /// @dev 5,000 MESH: a captured governance must not be able to price honest workers out
+    /// (src/economy/README.md, governance takeover: exclusion pays above ≈ 8.7k MESH).
+    uint256 public constant MAX_MIN_STAKE = 5_000 ether;
     uint256 public constant MIN_REPLICATION = 1;
     uint256 public constant MAX_REPLICATION = 5;
     uint256 public constant MIN_PRICE_FLOOR = 1e9;

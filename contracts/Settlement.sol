@@ -170,7 +170,7 @@ contract Settlement {
     error AnchorOutOfOrder(uint256 expected, uint256 epoch);
     error EpochAlreadyFinalized(uint256 epoch);
     error EmissionAlreadyClaimed(uint256 epoch, address worker);
-    error NoWorkInEpoch(uint256 epoch, address worker);
+    error EpochAlreadyClosed(uint256 epoch);
     error FinalizeTooEarly(uint256 epoch);
     error InvalidConfig();
 
@@ -466,9 +466,10 @@ contract Settlement {
         return halvings >= 256 ? 0 : E0 >> halvings;
     }
 
-    /// @notice Fixes the budget of every epoch up to `epoch` (ended) not closed yet, in order.
+    /// @notice Fixes the budget of every epoch up to `epoch` (ended, not closed yet), in order.
     function closeEpoch(uint256 epoch) external {
         if (epoch >= currentEpoch()) revert EpochNotEnded(epoch);
+        if (epoch < nextCloseEpoch) revert EpochAlreadyClosed(epoch);
         _closeThrough(epoch);
     }
 
@@ -529,7 +530,7 @@ contract Settlement {
         WorkerEpoch storage we = _workerEpochs[epoch][worker];
         WorkerEpoch memory w = we;
         if (w.claimed) revert EmissionAlreadyClaimed(epoch, worker);
-        if (w.work == 0) revert NoWorkInEpoch(epoch, worker);
+        // RULES.md: a claim whose reward is 0 (no work, or a zero cap) still uses the worker's one claim.
         reward = _reward(_epochTotals[epoch], w, params.maxEmissionPerBurnBps());
         we.claimed = true;
         c.claimed += uint128(reward);
@@ -538,8 +539,9 @@ contract Settlement {
         emit EmissionClaimed(epoch, worker, reward);
     }
 
-    /// `min(budget * work / totalWork, burnPaid * maxEmissionPerBurnBps / 10000)`.
+    /// `min(budget * work / totalWork, burnPaid * maxEmissionPerBurnBps / 10000)`; 0 without work.
     function _reward(EpochTotals memory t, WorkerEpoch memory w, uint256 maxEmissionPerBurnBps) private pure returns (uint256) {
+        if (w.work == 0) return 0;
         uint256 proRata = (uint256(t.budget) * w.work) / t.totalWork;
         uint256 burnCap = (uint256(w.burnPaid) * maxEmissionPerBurnBps) / 10_000;
         return proRata < burnCap ? proRata : burnCap;

@@ -7,7 +7,7 @@
  * const ref = referenceEconomy(result.rows, 1); // year-1 averages
  * const report = runAttacks(ref);               // AttackReport[]
  */
-import { DEFAULT_PARAMS, ParamId, WAD, setParam, type Params } from './params.ts';
+import { DEFAULT_PARAMS, HARD_BOUNDS, ParamId, WAD, setParam, type Params } from './params.ts';
 import { PUBLIC_PROFILE } from './profiles.ts';
 import { applyEventInPlace, balanceOf, genesisState, type EconomyState } from './state.ts';
 import { InsufficientEscrowError } from './errors.ts';
@@ -283,8 +283,11 @@ export function washTrading(ref: ReferenceEconomy, feeMesh = 10_000): AttackRepo
 /**
  * Governance takeover: the attacker buys enough stake to outvote every honest (self-delegated)
  * bonded stake and passes the worst parameter sets the hard bounds allow. Effects are evaluated
- * on the reference economy; the one that pays is exclusion (minStake = 1,000,000 MESH leaves the
- * attacker, bonded above it, as the only eligible worker).
+ * on the reference economy. The dangerous one is exclusion: minStake at its hard maximum. When
+ * that maximum is above what an honest contributor can afford to bond (≈ 30 days of its income),
+ * the attacker, bonded above it, is the only eligible worker and prices as a monopoly; when it is
+ * not (RULES.md: 5,000 MESH), honest workers top up their bond and the attacker gains nothing
+ * for its locked capital. `minStakeMaxSweep` in the details gives the profit per hard maximum.
  */
 export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple = 3, horizonDays = 365): AttackReport {
   const votesNeeded = ref.staked + 1; // all honest stake self-delegates and votes against
@@ -296,8 +299,10 @@ export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple 
     { name: 'emission max (rate 100%, cap 100%, burn 50%)', actions: [[ParamId.treasuryBps, 0n], [ParamId.burnBps, 5_000n], [ParamId.maxEmissionPerBurnBps, 10_000n]] },
     { name: 'price floor = ceiling = 1000 MESH (denial of service)', actions: [[ParamId.maxPricePerWork, 1_000n * WAD], [ParamId.minPricePerWork, 1_000n * WAD]] },
     { name: 'slash 100%, reporter 50%', actions: [[ParamId.slashBps, 10_000n], [ParamId.reporterBps, 5_000n]] },
-    { name: 'exclusion: minStake 1,000,000 MESH', actions: [[ParamId.minStake, 1_000_000n * WAD]] },
+    { name: `exclusion: minStake ${toMesh(HARD_BOUNDS.minStake.max).toLocaleString('en-US')} MESH (hard max)`, actions: [[ParamId.minStake, HARD_BOUNDS.minStake.max]] },
   ];
+  const affordableMinStake = 30 * incomePerWork(ref) * (ref.replicaWorkPerDay / Math.max(1, ref.workers));
+  const hardMaxMesh = toMesh(HARD_BOUNDS.minStake.max);
   const details: Record<string, number | string> = { honestVotes: ref.staked, votesNeeded, lockDays };
   const r = Number(ref.params.replicationDefault);
   let exclusionProfit = 0;
@@ -313,9 +318,14 @@ export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple 
       const pm = ref.priceMesh * outsideOptionMultiple;
       const demandFactor = Math.pow(outsideOptionMultiple, -0.6);
       const margin = pm * (1 - Number(p.burnBps + p.treasuryBps) / 10_000) + ref.emissionPerWorkMesh - ref.workerCostMesh;
-      const profitPerDay = ref.replicaWorkPerDay * demandFactor * margin;
-      const needed = Math.max(votesNeeded, 1_000_000);
+      const monopolyPerDay = ref.replicaWorkPerDay * demandFactor * margin;
+      // honest contributors who can afford the new minimum re-bond up to it: no exclusion, no monopoly
+      const excludes = hardMaxMesh > affordableMinStake;
+      const profitPerDay = excludes ? monopolyPerDay : 0;
+      const needed = Math.max(votesNeeded, hardMaxMesh);
       exclusionProfit = profitPerDay * horizonDays - cost(needed, horizonDays);
+      details.exclusionExcludesHonest = String(excludes);
+      details.monopolyProfitPerDay = monopolyPerDay;
       details.exclusionProfitPerDay = profitPerDay;
       details.exclusionStakeMesh = needed;
       details.exclusionCostMesh = cost(needed, horizonDays);
@@ -327,12 +337,16 @@ export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple 
   let threshold = NaN;
   for (const mult of [1, 3, 10, 30, 100, 300, 1000]) {
     const honest = ref.staked * mult;
-    const pr = Number(details.exclusionProfitPerDay) * horizonDays - cost(Math.max(honest + 1, 1_000_000), horizonDays);
+    const pr = Number(details.exclusionProfitPerDay) * horizonDays - cost(Math.max(honest + 1, hardMaxMesh), horizonDays);
     sweepPoints.push({ value: honest, profitMesh: pr });
     if (Number.isNaN(threshold) && pr < 0) threshold = honest;
   }
-  const affordableMinStake = 30 * incomePerWork(ref) * (ref.replicaWorkPerDay / Math.max(1, ref.workers));
   details.affordableMinStakeMesh = affordableMinStake;
+  details.minStakeHardMaxMesh = hardMaxMesh;
+  // sweep the hard maximum of minStake (what RULES.md could allow), all else as above
+  details.minStakeMaxSweep = [1_000, 2_000, 5_000, 8_000, 10_000, 20_000, 100_000, 1_000_000]
+    .map((m) => `${m}:${((m > affordableMinStake ? Number(details.monopolyProfitPerDay) * horizonDays : 0) - cost(Math.max(votesNeeded, m), horizonDays)).toFixed(0)}`)
+    .join(', ');
   return {
     name: 'governance-takeover',
     summary: `Outvoting all ${ref.staked.toFixed(0)} MESH of honest bonded stake costs little (staking ratio ${((100 * ref.staked) / ref.totalSupply).toFixed(2)}%). Every parameter set stays inside the hard bounds (Params.set refuses the rest; the treasury is not a proposal target). Worst: "${worstParams}" makes the attacker the only eligible worker.`,
@@ -340,7 +354,7 @@ export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple 
     horizon: `${horizonDays} days of monopoly (outside option ${outsideOptionMultiple}× today's price)`,
     profitable: exclusionProfit > 0,
     sweep: { parameter: 'honest bonded, self-delegated stake (MESH)', points: sweepPoints },
-    threshold: { parameter: 'honest bonded stake', value: threshold, note: Number.isNaN(threshold) ? 'still profitable at 1000× today’s honest stake' : `unprofitable once honest bonded voting stake ≥ ${threshold.toFixed(0)} MESH (${((100 * threshold) / ref.totalSupply).toFixed(2)}% of supply); a hard maximum for minStake that honest workers can afford (≈ 30 days of a typical contributor's income, ${affordableMinStake.toFixed(0)} MESH, vs 1,000,000 in RULES) removes the exclusion lever` },
+    threshold: { parameter: 'honest bonded stake', value: threshold, note: Number.isNaN(threshold) ? 'still profitable at 1000× today’s honest stake' : `unprofitable once honest bonded voting stake ≥ ${threshold.toFixed(0)} MESH (${((100 * threshold) / ref.totalSupply).toFixed(2)}% of supply); ${hardMaxMesh > affordableMinStake ? `lowering the hard maximum of minStake (${hardMaxMesh.toFixed(0)} MESH in RULES) to what honest workers can afford (≈ 30 days of a typical contributor's income, ${affordableMinStake.toFixed(0)} MESH) removes the exclusion lever` : `the hard maximum of minStake (${hardMaxMesh.toFixed(0)} MESH) is below what an honest contributor can afford to bond (≈ 30 days of income, ${affordableMinStake.toFixed(0)} MESH), so exclusion fails and the attacker only pays for its stake`}` },
     details,
   };
 }

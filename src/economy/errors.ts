@@ -83,7 +83,7 @@ export class StakingError extends EconomyError {
   override readonly name = 'StakingError';
   constructor(
     readonly operator: string,
-    readonly reason: 'not-staker' | 'exceeds-bonded' | 'nothing-to-withdraw' | 'already-slashed',
+    readonly reason: 'not-staker' | 'exceeds-bonded' | 'nothing-to-withdraw' | 'already-slashed' | 'too-many-unbonding-entries',
   ) {
     super(`operator ${operator}: ${reason}`);
   }

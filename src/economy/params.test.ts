@@ -36,7 +36,7 @@ describe('params', () => {
     expect(() => checkParam(ParamId.minPricePerWork, 11n * WAD)).toThrow(/minPricePerWork/);
     expect(() => checkParam(ParamId.maxPricePerWork, WAD / 10_000n)).toThrow(/maxPricePerWork/);
     expect(() => checkParam(42, 1n)).toThrow(ParamOutOfBoundsError);
-    expect(HARD_BOUNDS.minStake).toEqual({ min: WAD, max: 1_000_000n * WAD });
+    expect(HARD_BOUNDS.minStake).toEqual({ min: WAD, max: 5_000n * WAD });
   });
 
   it('property: any sequence of setParam attempts keeps every parameter within bounds', () => {

@@ -85,7 +85,7 @@ export const HARD_BOUNDS: { readonly [K in ParamName]: { readonly min: bigint; r
   emissionRateBps: { min: 0n, max: 10_000n },
   burnBps: { min: 0n, max: 5_000n },
   treasuryBps: { min: 0n, max: 2_000n },
-  minStake: { min: WAD, max: 1_000_000n * WAD },
+  minStake: { min: WAD, max: 5_000n * WAD },
   replicationDefault: { min: 1n, max: 5n },
   minPricePerWork: { min: 10n ** 9n, max: 1_000n * WAD },
   maxPricePerWork: { min: 10n ** 9n, max: 1_000n * WAD },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { slashAmounts, verifyEquivocation } from './slashing.ts';
-import { bond, slashPosition, unbond, withdrawUnbonded } from './staking.ts';
+import { bond, MAX_UNBONDING_ENTRIES, slashPosition, unbond, withdrawUnbonded } from './staking.ts';
 import { InvalidEvidenceError, StakingError } from './errors.ts';
 import { equivocation, hex32, keyOf } from './testkit.ts';
 
@@ -68,5 +68,27 @@ describe('staking positions', () => {
     const w = withdrawUnbonded(s.position, 130);
     expect(w.paid).toBe(10n);
     expect(withdrawUnbonded(w.position, 140).paid).toBe(20n);
+  });
+
+  it('at most 16 pending unbonding entries (Staking.MAX_UNBONDING_ENTRIES); same release time merges; wholly slashed entries leave the count', () => {
+    expect(MAX_UNBONDING_ENTRIES).toBe(16);
+    let p = bond(undefined, 'st', 1_000n);
+    for (let i = 0; i < 16; i++) p = unbond(p, 'st', 1n, i, 120);
+    expect(p.unbonding).toHaveLength(16);
+    expect(() => unbond(p, 'st', 1n, 16, 120, 'op')).toThrow(/too-many-unbonding-entries/);
+    // same block (same release time) as the newest entry: added to it, allowed even at the cap
+    p = unbond(p, 'st', 5n, 15, 120);
+    expect(p.unbonding).toHaveLength(16);
+    expect(p.unbonding[15]).toEqual({ amount: 6n, releaseAt: 135 });
+    // a withdrawal frees room
+    const w = withdrawUnbonded(p, 120);
+    expect(w.paid).toBe(1n);
+    expect(unbond(w.position, 'st', 1n, 16, 120).unbonding).toHaveLength(16);
+    // a slash that takes entries whole removes them (the contract deletes them)
+    const s = slashPosition(p, p.bonded + 10n);
+    expect(s.position.bonded).toBe(0n);
+    expect(s.position.unbonding).toHaveLength(6);
+    expect(s.position.unbonding.every((u) => u.amount > 0n)).toBe(true);
+    expect(unbond(bond(s.position, 'st', 1n), 'st', 1n, 20, 120).unbonding).toHaveLength(7);
   });
 });

@@ -51,6 +51,10 @@ describe('settlement, emission, claim, finalize', () => {
     expect(s.committed).toBe(E0 - s.minted);
     expect(() => applyEvent(s, { type: 'claimEmission', worker: W[0]!, epoch: 0 })).toThrow(/already-claimed/);
     expect(() => applyEvent(s, { type: 'closeEpoch', epoch: 0 })).toThrow(/already-closed/);
+    // no work in epoch 0: the claim mints 0 and uses the worker's one claim (RULES.md; Settlement used to revert NoWorkInEpoch)
+    const idle = applyEvent(s, { type: 'claimEmission', worker: R[1]!, epoch: 0 });
+    expect(idle.minted).toBe(s.minted);
+    expect(() => applyEvent(idle, { type: 'claimEmission', worker: R[1]!, epoch: 0 })).toThrow(/already-claimed/);
     expect(() => applyEvent(s, { type: 'finalizeEpoch', epoch: 0 })).toThrow(/too-early/);
     s = applyEvent(s, { type: 'finalizeEpoch', epoch: 0, at: 60 });
     expect(s.committed).toBe(0n);
@@ -130,6 +134,19 @@ describe('staking, slashing, governance through the reducer', () => {
     expect(s.params.burnBps).toBe(3_000n);
     expect(() => applyEvent(s, { type: 'execute', proposalId: 'bad' })).toThrow(ParamOutOfBoundsError);
     expect(s.params.treasuryBps).toBe(DEFAULT_PARAMS.treasuryBps);
+  });
+
+  it('an unknown parameter id is accepted at propose (the Governor checks only Params.set) and reverts at execution (UnknownParam)', () => {
+    let s = funded();
+    s = applyEvents(s, [
+      { type: 'bond', staker: W[0]!, operator: W[0]!, amount: 2_000n * WAD },
+      { type: 'delegate', account: W[0]!, to: W[0]! },
+      { type: 'advanceTime', seconds: 1 },
+      { type: 'propose', proposer: W[0]!, proposalId: 'unknown', actions: [{ id: 10, value: 1n }] },
+      { type: 'castVote', voter: W[0]!, proposalId: 'unknown', support: 1, at: s.now + 2 },
+    ]);
+    s = applyEvent(s, { type: 'queue', proposalId: 'unknown', at: s.now + 60 });
+    expect(() => applyEvent(s, { type: 'execute', proposalId: 'unknown', at: s.now + 30 })).toThrow(ParamOutOfBoundsError);
   });
 });
 

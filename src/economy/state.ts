@@ -18,7 +18,7 @@ import { InsufficientBalanceError, InsufficientEscrowError, InvalidAmountError, 
 import { epochBudget, workerReward } from './emission.ts';
 import { splitFee } from './fees.ts';
 import { checkPrice } from './pricing.ts';
-import { CAP, DEFAULT_PARAMS, GENESIS_FAUCET, GENESIS_SUPPLY, GENESIS_TREASURY, PARAM_NAMES, paramsWithinBounds, setParam, type Params } from './params.ts';
+import { CAP, DEFAULT_PARAMS, GENESIS_FAUCET, GENESIS_SUPPLY, GENESIS_TREASURY, paramsWithinBounds, setParam, type Params } from './params.ts';
 import { checkProfile, epochOf, type TimeProfile } from './profiles.ts';
 import { bond, slashPosition, unbond, unbondingTotal, withdrawUnbonded, type StakePosition } from './staking.ts';
 import { offenceKey, slashAmounts, verifyEquivocation, type EquivocationEvidence } from './slashing.ts';
@@ -445,7 +445,8 @@ function apply(s: EconomyState, ev: EconomyEvent): void {
     case 'propose': {
       if (s.proposals.has(ev.proposalId)) throw new GovernanceError(ev.proposalId, 'already exists');
       if (ev.actions.length === 0) throw new GovernanceError(ev.proposalId, 'has no actions');
-      for (const a of ev.actions) if (PARAM_NAMES[a.id] === undefined) throw new GovernanceError(ev.proposalId, `targets unknown param id ${a.id}`);
+      // An unknown parameter id is not refused here: the Governor only checks that each action is a
+      // Params.set call; Params.set reverts (UnknownParam) when the proposal is executed.
       const v = pastVotes(s.votes, ev.proposer, s.now - 1);
       if (!meetsProposalThreshold(v)) throw new GovernanceError(ev.proposalId, `proposer votes ${v} below the proposal threshold`);
       const { snapshot, deadline } = proposalTiming(s.now, s.profile.votingDelay, s.profile.votingPeriod);
