@@ -20,12 +20,15 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Relay } from './relay.ts';
 import { launchChromium, serveApp, type LaunchedBrowser, type ServedApp } from '../test/support/chromium.ts';
+import { chainFigures, startDemoChain, startGovernanceRound, type DemoChain } from './demo-chain.ts';
 
 export interface SwarmOptions {
   tabs: number;
   slots?: number;
   /** How many contributors get `corrupt=1`. */
   corrupt?: number;
+  /** The local chain the tabs are paid on (payments off without it). */
+  chain?: DemoChain;
   log?: (line: string) => void;
 }
 
@@ -64,11 +67,13 @@ export async function startSwarm(opts: SwarmOptions): Promise<Swarm> {
     },
   };
   try {
-    const base = `${app.url}test/browser/harness/jobs.html?relay=${encodeURIComponent(relay.multiaddr)}`;
+    const chainQ = opts.chain ? `&chain=${encodeURIComponent(JSON.stringify(opts.chain.config))}` : '';
+    const base = `${app.url}test/browser/harness/jobs.html?relay=${encodeURIComponent(relay.multiaddr)}${chainQ}`;
     const t0 = Date.now();
     for (let i = 0; i < opts.tabs; i++) {
       const page = await browser.newPage();
-      const q = i === 0 ? '&role=requester' : `&role=contributor${opts.slots !== undefined ? `&slots=${opts.slots}` : ''}${i <= (opts.corrupt ?? 0) ? '&corrupt=1' : ''}`;
+      // Each tab its own identity, as separate browsers would have (tabs of one profile share one).
+      const q = (i === 0 ? '&role=requester' : `&role=contributor${opts.slots !== undefined ? `&slots=${opts.slots}` : ''}${i <= (opts.corrupt ?? 0) ? '&corrupt=1' : ''}`) + `&identity=tab-${i}`;
       await page.goto(base + q);
       pages.push(page);
     }
@@ -222,6 +227,7 @@ async function main(): Promise<number> {
       slots: { type: 'string', default: '1' },
       corrupt: { type: 'string', default: '0' },
       timeout: { type: 'string', default: '600' },
+      'no-chain': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -242,10 +248,15 @@ async function main(): Promise<number> {
   if (replication > tabs - 1) console.warn(`warning: replication ${replication} needs ${replication} distinct contributors; only ${tabs - 1} will run`);
 
   const t0 = Date.now();
-  const swarm = await startSwarm({ tabs, slots, corrupt, log: (l) => console.log(l) });
+  const demoChain = values['no-chain'] ? undefined : await startDemoChain();
+  if (demoChain) console.log(`chain: ${demoChain.config.rpcUrl} (chain id ${demoChain.config.chainId}, settlement ${demoChain.config.addresses.settlement})`);
+  const swarm = await startSwarm({ tabs, slots, corrupt, ...(demoChain ? { chain: demoChain } : {}), log: (l) => console.log(l) });
   const short = (id: string) => id.slice(-6);
   try {
     const { jobId } = await swarm.call<{ jobId: string }>(0, 'submit', samples, replication, unitSize);
+    // A governance proposal runs alongside the job: bonded, proposed and voted now; executed after.
+    const governance = demoChain ? startGovernanceRound(demoChain) : null;
+    governance?.catch((e: Error) => console.error(`governance: ${e.message}`));
     const units = Math.ceil(samples / unitSize);
     console.log(`job ${jobId.slice(0, 12)}…: ${samples} digits in ${units} units of ${unitSize}, replication ${replication}, ${tabs - 1} contributors`);
     const resultP = swarm.call<Outcome>(0, 'result', { withProbs: false });
@@ -280,6 +291,7 @@ async function main(): Promise<number> {
       Object.entries(r.perWorker).map(([id, w]) => [short(id), { ...w, credits: r.credits[id] ?? 0 }]),
     );
     for (const [id, w] of Object.entries(perWorker)) console.log(`worker ${id}: assigned ${w.assigned}, accepted ${w.accepted}, rejected ${w.rejected}, credited ${w.credits}`);
+    const economy = demoChain ? await settleAndAccount(swarm, demoChain, governance!) : {};
     const summary = {
       ok: r.lostUnits === 0,
       units,
@@ -300,13 +312,74 @@ async function main(): Promise<number> {
       corrupt,
       jobWallMs: o.wallMs,
       ...(d ? { overheadMsP50: d.overheadMs.p50, overheadMsP95: d.overheadMs.p95, overheadExclQueueMsP50: d.overheadExclQueueMs.p50, overheadExclQueueMsP95: d.overheadExclQueueMs.p95, computeShare: d.computeShare } : {}),
+      ...economy,
       wallMs: Date.now() - t0,
     };
     printSummary(summary);
-    return r.lostUnits > 0 || (r.unitsVerified !== undefined && r.unitsVerified < units) ? 1 : 0;
+    const paidRight = !demoChain || (economy as { balancesMatch?: boolean }).balancesMatch === true;
+    return r.lostUnits > 0 || (r.unitsVerified !== undefined && r.unitsVerified < units) || !paidRight ? 1 : 0;
   } finally {
     await swarm.close();
+    await demoChain?.close();
   }
+}
+
+/**
+ * After the job: the requester's receipts reach the workers, each worker settles its batch on
+ * demand (the background schedule would do the same one epoch later), the chain moves past the
+ * epoch so it can be anchored and emission claimed, the governance proposal is queued and
+ * executed, and the chain's balances are compared with the ledgers'.
+ */
+async function settleAndAccount(swarm: Swarm, d: DemoChain, governance: ReturnType<typeof startGovernanceRound>) {
+  const receipts = await swarm.call<unknown[]>(0, 'paid');
+  console.log(`receipts: the requester signed ${receipts.length} cumulative receipts (one per credited worker)`);
+  const contributors = swarm.pages.slice(1).map((_, i) => i + 1);
+  for (const i of contributors) {
+    const s = await swarm.call<{ receipts: number; gasUsed: string; txHash: string | null }>(i, 'settleNow');
+    if (s.receipts > 0) console.log(`tab ${i} settled ${s.receipts} receipt(s) in ${s.txHash?.slice(0, 12)}… (${s.gasUsed} gas)`);
+  }
+  const round = await governance;
+  await d.advance(d.config.addresses.profile.epochSeconds + 1);
+  for (const i of contributors) {
+    const s = await swarm.call<{ anchored: number[]; emission: string }>(i, 'settleNow');
+    if (s.anchored.length || s.emission !== '0') console.log(`tab ${i} anchored epochs [${s.anchored.join(', ')}], claimed emission ${s.emission} wei`);
+  }
+  const gov = await round.finish();
+  console.log(`governance: proposal "${round.description}" ${gov.state}; ${gov.param} ${gov.from} → ${gov.to}`);
+  const figures = await chainFigures(d);
+  // What the tabs' ledgers say each worker earned (the requester's ledger holds every receipt it signed).
+  const ledger = await swarm.call<{ workers: Record<string, { earned: string; settled: string; pending: string }> }>(0, 'ledgerBalances');
+  const ledgerBalances = Object.fromEntries(Object.entries(ledger.workers).map(([w, b]) => [w.toLowerCase(), b.earned]));
+  const sameInEveryTab = await Promise.all(contributors.map((i) => swarm.call<{ workers: Record<string, { earned: string }> }>(i, 'ledgerBalances'))).then((all) =>
+    all.every((b) => Object.entries(ledgerBalances).every(([w, e]) => (b.workers[w] ?? b.workers[w.toLowerCase()])?.earned === e)),
+  );
+  const keys = new Set([...Object.keys(ledgerBalances), ...Object.keys(figures.onChainBalances)]);
+  const balancesMatch = keys.size > 0 && [...keys].every((k) => ledgerBalances[k] === figures.onChainBalances[k]);
+  const proofs = await Promise.all(
+    contributors.map(async (i) => {
+      const p = await swarm.call<{ address: string }>(i, 'payments');
+      const requester = await swarm.call<{ address: string }>(0, 'payments');
+      return swarm.call<{ proof: { epochRoot: string } | undefined } | null>(i, 'inclusionProof', requester.address, p.address);
+    }),
+  );
+  return {
+    receiptsSigned: receipts.length,
+    receiptsSettled: figures.receiptsSettled,
+    balancesMatch,
+    ledgersAgree: sameInEveryTab,
+    onChainBalances: figures.onChainBalances,
+    ledgerBalances,
+    anchoredRoot: figures.anchoredRoot,
+    inclusionProofs: proofs.filter((p) => p?.proof).length,
+    gasPerUnit: figures.gasPerUnit,
+    totalSupply: figures.totalSupply,
+    emitted: figures.emitted,
+    burned: figures.burned,
+    staked: figures.staked,
+    slashed: figures.slashed,
+    treasury: figures.treasury,
+    governance: { proposal: round.description, ...gov, from: gov.from.toString(), to: gov.to.toString() },
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

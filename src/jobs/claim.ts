@@ -60,32 +60,46 @@ export function addressOf(publicKey: Uint8Array): string {
   return '0x' + toHex(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
 
-/** A worker's signing key. Ephemeral per node for now; the ledger persists it in IndexedDB. */
+/** Anything that signs a 32-byte digest as 65 bytes r ‖ s ‖ v (low s, v ∈ {27, 28}): the ledger's identity key. */
+export interface DigestSigner {
+  readonly address: string;
+  signDigest(digest: Uint8Array): Uint8Array;
+}
+
+/** A worker's signing key: its own secret, or the tab's persistent identity (src/ledger) through DigestSigner. */
 export class ClaimKey {
   readonly address: string;
-  readonly #secret: Uint8Array;
+  readonly #signDigest: (digest: Uint8Array) => Uint8Array;
 
-  private constructor(secret: Uint8Array) {
-    this.#secret = secret;
-    this.address = addressOf(secp256k1.getPublicKey(secret, false));
+  private constructor(address: string, signDigest: (digest: Uint8Array) => Uint8Array) {
+    this.address = address.toLowerCase();
+    this.#signDigest = signDigest;
   }
 
   static generate(): ClaimKey {
-    return new ClaimKey(secp256k1.utils.randomSecretKey());
+    return ClaimKey.fromSecret(secp256k1.utils.randomSecretKey());
   }
 
   static fromSecret(secret: Uint8Array): ClaimKey {
     if (!(secret instanceof Uint8Array) || secret.length !== 32) throw new ClaimError('secret', 'must be 32 bytes');
-    return new ClaimKey(secret.slice());
+    const key = secret.slice();
+    return new ClaimKey(addressOf(secp256k1.getPublicKey(key, false)), (digest) => {
+      const rec = secp256k1.sign(digest, key, { prehash: false, format: 'recovered', lowS: true });
+      const out = new Uint8Array(65);
+      out.set(rec.subarray(1, 65), 0);
+      out[64] = 27 + (rec[0] as number);
+      return out;
+    });
+  }
+
+  /** Claims signed by `signer` (whose key stays inside it). */
+  static fromSigner(signer: DigestSigner): ClaimKey {
+    return new ClaimKey(signer.address, (digest) => signer.signDigest(digest));
   }
 
   /** Signs a claim: 65 bytes r ‖ s ‖ v. */
   sign(c: ClaimBody): Uint8Array {
-    const rec = secp256k1.sign(claimDigest(c), this.#secret, { prehash: false, format: 'recovered', lowS: true });
-    const out = new Uint8Array(65);
-    out.set(rec.subarray(1, 65), 0);
-    out[64] = 27 + (rec[0] as number);
-    return out;
+    return this.#signDigest(claimDigest(c));
   }
 }
 

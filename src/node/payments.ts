@@ -106,9 +106,14 @@ export interface SettleReport {
   emission: bigint;
 }
 
-/** Another tab's receipt was refused: why and by whom. */
-export class ReceiptRefusedError extends Error {
-  override readonly name = 'ReceiptRefusedError';
+/** A requester's escrow could not be brought to what a job may cost (no funds, chain unreachable). */
+export class EscrowUnavailableError extends Error {
+  override readonly name = 'EscrowUnavailableError';
+}
+
+/** A contributor could not bond the minimum stake, so requesters would not assign it units. */
+export class StakeUnavailableError extends Error {
+  override readonly name = 'StakeUnavailableError';
 }
 
 /** Balances are keyed by address; the ledger lowercases them, callers may not. */
@@ -361,6 +366,8 @@ export class Payments extends EventTarget {
     if (hit && Date.now() - hit.at < 5_000) return hit.ok;
     const ok = (await this.chain.publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'isEligible', args: [getAddress(address)] })) as boolean;
     this.#eligible.set(key, { ok, at: Date.now() });
+    // The scheduler filters synchronously on eligibleSeen(): tell it when an answer changes.
+    if (hit?.ok !== ok) this.dispatchEvent(new CustomEvent('eligibility', { detail: { address: key, eligible: ok } }));
     return ok;
   }
 

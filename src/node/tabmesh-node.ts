@@ -30,6 +30,9 @@ import type { ContributorInfo, JobHandle, JobProgress, JobResult, JobSpec, UnitS
 import { UNIT_STATES } from '../jobs/types.ts';
 import { UnitExecutor } from '../jobs/unit-executor.ts';
 import { validateJobSpec } from '../jobs/validate-job-spec.ts';
+import { chainConfigFromEnv, type ChainConfig } from '../chain/config.ts';
+import { EscrowUnavailableError, Payments, StakeUnavailableError, type PaymentsInit } from './payments.ts';
+import type { SignedReceipt } from '../ledger/index.ts';
 
 export interface TabmeshNodeInit {
   /** Relay multiaddr(s); default: `?relay=` or `import.meta.env.VITE_TABMESH_RELAY` (see src/mesh). */
@@ -46,6 +49,13 @@ export interface TabmeshNodeInit {
   unitTimeoutMs?: number;
   /** Model cache; default IndexedDB where it exists, else memory. */
   models?: ModelStore;
+  /**
+   * The chain this tab is paid on (src/chain/config.ts); default `VITE_TABMESH_CHAIN`. `null`: no
+   * payments (the tab still computes and verifies, receipts are not issued; tests of the mesh alone).
+   */
+  chain?: ChainConfig | null;
+  /** Payments options (identity profile, stores, periods) passed to src/node/payments.ts. */
+  payments?: Omit<PaymentsInit, 'chain' | 'mesh' | 'log'>;
 }
 
 /** Detail of TabmeshNode's `relay` event. */
@@ -78,6 +88,8 @@ class SubmittedJob extends EventTarget implements JobHandle {
   readonly id: string;
   readonly result: Promise<JobResult>;
   run: JobRun | null = null;
+  /** The receipts paid for this job, once it resolved and payments are on. */
+  paid: Promise<SignedReceipt[]> | null = null;
   #cancelled = false;
   readonly #units: number;
   #failed = false;
@@ -128,7 +140,9 @@ class SubmittedJob extends EventTarget implements JobHandle {
 
 export class TabmeshNode extends EventTarget {
   readonly #init: TabmeshNodeInit;
-  readonly #key = ClaimKey.generate();
+  /** Claims are signed with the tab's persistent identity once payments start; ephemeral without a chain. */
+  #key = ClaimKey.generate();
+  #payments: Payments | null = null;
   readonly #models: ModelStore;
   readonly #jobs = new Map<string, SubmittedJob>();
   #mesh: MeshNode | null = null;
@@ -171,7 +185,12 @@ export class TabmeshNode extends EventTarget {
     return this.#mesh?.relayConnected() ?? false;
   }
 
-  /** Address this tab's claims are signed with (its payout address until the ledger lands). */
+  /** The tab's payments (identity, ledger, chain), or null when no chain is configured. */
+  get payments(): Payments | null {
+    return this.#payments;
+  }
+
+  /** Address this tab's claims are signed with and receipts pay (its identity's address). */
   get address(): string {
     return this.#key.address;
   }
@@ -214,6 +233,17 @@ export class TabmeshNode extends EventTarget {
     });
     mesh.on('relay', ({ connected }) => this.dispatchEvent(new CustomEvent<RelayEventDetail>('relay', { detail: { reachable: connected } })));
     await mesh.start();
+    const chain = this.#init.chain === undefined ? chainConfigFromEnv() : this.#init.chain;
+    if (chain) {
+      const payments = new Payments({ ...this.#init.payments, chain, mesh, ...(log ? { log } : {}) });
+      await payments.start();
+      this.#payments = payments;
+      this.#key = ClaimKey.fromSigner(payments.identity);
+      payments.addEventListener('change', () => this.dispatchEvent(new Event('payments')));
+      payments.addEventListener('eligibility', () => {
+        for (const j of this.#jobs.values()) j.run?.workersChanged();
+      });
+    }
     await this.#advertise();
   }
 
@@ -243,6 +273,14 @@ export class TabmeshNode extends EventTarget {
     const priceFloor = opts.priceFloor ?? 0n;
     if (typeof priceFloor !== 'bigint' || priceFloor < 0n) throw new RangeError('priceFloor must be a bigint ≥ 0');
     this.#contributeOpts = { slots, priceFloor };
+    // Requesters only assign units to workers whose stake they see on-chain: bond it first.
+    if (this.#payments) {
+      try {
+        await this.#payments.ensureStake();
+      } catch (e) {
+        throw new StakeUnavailableError(`cannot bond the minimum stake: ${(e as Error).message}`);
+      }
+    }
     const compute = await this.#ensureCompute();
     this.#executor?.stop();
     this.#executor = new UnitExecutor({
@@ -307,6 +345,19 @@ export class TabmeshNode extends EventTarget {
       return;
     }
     if (job.cancelled) return;
+    const payments = this.#payments;
+    if (payments) {
+      // Worst case the job can cost: every unit paid to r workers plus one extra replica each.
+      const units = BigInt(Math.ceil(spec.samples / spec.unitSize));
+      try {
+        await payments.ensureEscrow(units * BigInt(spec.replication + 1) * spec.pricePerUnit);
+      } catch (e) {
+        job.fail(new EscrowUnavailableError(`escrow for job ${job.id}: ${(e as Error).message}`));
+        return;
+      }
+      for (const p of this.peers()) if (p.capability) void payments.isEligible(p.capability.payout).catch(() => undefined);
+    }
+    if (job.cancelled) return;
     await this.#advertise();
     const run = new JobRun({
       jobId: job.id,
@@ -329,6 +380,19 @@ export class TabmeshNode extends EventTarget {
     });
     job.attach(run);
     run.start();
+    if (payments) {
+      // Pay verified work: one cumulative receipt per credited worker (never for rejected results).
+      run.result.then(
+        (r) => {
+          const credits = Object.entries(r.credits).map(([peer, units]) => ({ peer, units, address: r.perWorker[peer]?.address ?? '' })).filter((c) => c.address);
+          job.paid = payments.payWorkers(credits, spec.pricePerUnit).catch((e: Error) => {
+            this.#init.log?.(`paying job ${job.id} failed: ${e.message}`);
+            return [];
+          });
+        },
+        () => undefined,
+      );
+    }
     // Cancel also on gossip, for workers this tab cannot reach directly any more.
     run.result.catch((e: Error) => {
       if (e.name === 'JobCancelledError') void this.#mesh?.publish('jobs', { type: 'cancel', msg: { jobId: job.id, reason: 'cancelled by requester' } }).catch(() => undefined);
@@ -340,6 +404,7 @@ export class TabmeshNode extends EventTarget {
     for (const p of this.peers()) {
       const c = p.capability;
       if (!p.direct || !c || c.freeSlots < 1) continue;
+      if (this.#payments && !this.#payments.eligibleSeen(c.payout)) continue;
       out.push({ peer: p.id, address: c.payout, slots: c.freeSlots, priceFloor: c.priceFloor, gflops: c.gflops });
     }
     return out;

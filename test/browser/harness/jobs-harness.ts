@@ -20,6 +20,7 @@ import { ComputeWorker } from '../../../src/node/compute-worker.ts';
 import { PROTOCOLS, sha256Hex, type MeshNode, type ProtocolName } from '../../../src/mesh/index.ts';
 import { isDirectAddr } from '../../../src/mesh/config.ts';
 import { malformed, prng, rawSend } from './fuzz.ts';
+import { parseChainConfig } from '../../../src/chain/config.ts';
 
 const MODEL_URL = '/models/digits-cnn/manifest.json';
 const params = new URLSearchParams(location.search);
@@ -66,7 +67,12 @@ ComputeWorker.prototype.runUnit = async function (this: ComputeWorker, ...args: 
   }
 };
 
+// `?chain=<json>` (the demo's local chain) turns payments on; each tab gets its own identity
+// (`?identity=`), as separate browser profiles would. Without it the page runs without a chain.
+const chain = params.get('chain') ? parseChainConfig(params.get('chain')!) : null;
 const node = new TabmeshNode({
+  chain,
+  ...(chain ? { payments: { profile: params.get('identity') ?? 'default', settleEveryMs: Number(params.get('settleEveryMs') ?? 0), pollMs: 1_000 } } : {}),
   ...(params.get('relay') ? { relay: params.get('relay')! } : {}),
   faults: { corruptResults: params.get('corrupt') === '1' },
   log: (line) => {
@@ -157,6 +163,35 @@ const harness = {
     });
   },
   contributor: () => jsonSafe(node.contributor()),
+  /** Payments of this tab: address, pending/settled/anchored, token balance, escrow, stake. */
+  async payments() {
+    const p = node.payments;
+    if (!p) return null;
+    await p.poll();
+    return jsonSafe(await p.summary());
+  },
+  /** Requester: the receipts the last job paid (waits for them). */
+  async paid() {
+    const j = job as unknown as { paid: Promise<unknown[]> | null } | null;
+    for (let i = 0; i < 100 && j && !j.paid; i++) await new Promise((r) => setTimeout(r, 50));
+    return jsonSafe((await j?.paid) ?? []);
+  },
+  /** Settles this tab's receipts now, anchors ended epochs and claims emission. */
+  async settleNow() {
+    return jsonSafe(await node.payments!.settleNow());
+  },
+  /** The ledger's balances (the same in every tab that holds the same receipts). */
+  async ledgerBalances() {
+    const p = node.payments;
+    if (!p) return null;
+    await p.poll();
+    return jsonSafe(await p.ledger.balances());
+  },
+  async inclusionProof(requester: string, worker: string) {
+    const p = node.payments!;
+    const r = await p.ledger.receipt(requester, worker);
+    return r ? jsonSafe({ digest: r.digest, proof: await p.ledger.inclusionProof(r.digest as `0x${string}`) }) : null;
+  },
   /** The digits model's id: sha-256 of the manifest bytes. */
   async modelId() {
     const b = new Uint8Array(await (await fetch(MODEL_URL)).arrayBuffer());
