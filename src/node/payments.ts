@@ -56,11 +56,13 @@ import {
   type Balances,
   type BatchRecord,
   type IdentityStore,
+  type PeerLink,
   type ReceiptStore,
   type SignedReceipt,
   type StoredReceipt,
 } from '../ledger/index.ts';
 import type { MeshNode } from '../mesh/index.ts';
+import type { EquivocationEvidence as JobEquivocation } from '../jobs/types.ts';
 
 export interface PaymentsInit {
   chain: ChainConfig;
@@ -164,6 +166,7 @@ export class Payments extends EventTarget {
   readonly config: ChainConfig;
   readonly #init: PaymentsInit;
   #identity: LocalIdentity | null = null;
+  #peerLink: PeerLink | null = null;
   #ledger: Ledger | null = null;
   #clients: ChainAccess | null = null;
   #gossip: ReceiptGossip | null = null;
@@ -194,6 +197,12 @@ export class Payments extends EventTarget {
     return this.#identity;
   }
 
+  /** The identity's signed link to this tab's libp2p peer id (verify with src/ledger verifyPeerLink). */
+  get peerLink(): PeerLink {
+    if (!this.#peerLink) throw new Error('Payments is not started');
+    return this.#peerLink;
+  }
+
   get ledger(): Ledger {
     if (!this.#ledger) throw new Error('Payments is not started');
     return this.#ledger;
@@ -211,6 +220,8 @@ export class Payments extends EventTarget {
     const suffix = profile === 'default' ? '' : `-${profile}`;
     const identity = await LocalIdentity.open(this.#init.identityStore ?? new IdbIdentityStore(`tabmesh-identity${suffix}`));
     this.#identity = identity;
+    // The signed statement "this address is this peer", for anyone who must tie the two.
+    this.#peerLink = identity.linkPeer(this.#init.mesh.peerId);
     const store = this.#init.store ?? (hasIndexedDb() ? new IdbReceiptStore({ dbName: `tabmesh-ledger${suffix}` }) : new MemoryReceiptStore());
     const a = this.config.addresses;
     const ledger = new Ledger({ store, domain: { chainId: BigInt(a.chainId), verifyingContract: a.settlement } as never, signer: identity });
@@ -401,6 +412,55 @@ export class Payments extends EventTarget {
           .catch((e: Error) => this.#log(`receipt to ${c.peer!.slice(-6)} not delivered (${e.message}); gossip and sync will carry it`));
       }
       await this.#gossip?.publish(r).catch(() => undefined);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ faults: slashing
+
+  /**
+   * Stores equivocation evidence (two valid claims for one unit with different outputs, signed by
+   * one worker) in the ledger and reports it to the Staking contract, which verifies both
+   * signatures and slashes the worker's stake (part to this tab as reporter, the rest burned).
+   * Returns the slashed amounts per report (0 where the chain refused, e.g. already slashed).
+   */
+  async reportEquivocations(evidence: JobEquivocation[]): Promise<bigint[]> {
+    const staking = this.config.addresses.staking;
+    const rows = evidence
+      .filter((e) => e.claims.length >= 2 && e.claims[0]!.outputHash !== e.claims[1]!.outputHash)
+      .map((e) => ({
+        worker: getAddress(e.signer),
+        jobId: e.jobId,
+        unitIndex: e.unitIndex,
+        hashA: e.claims[0]!.outputHash,
+        sigA: bytesToHex(e.claims[0]!.signature),
+        hashB: e.claims[1]!.outputHash,
+        sigB: bytesToHex(e.claims[1]!.signature),
+      }));
+    if (rows.length === 0) return [];
+    await this.ledger.recordEvidence(rows).catch((e: Error) => this.#log(`evidence not stored: ${e.message}`));
+    if (!staking) return rows.map(() => 0n);
+    const out: bigint[] = [];
+    for (const r of rows) {
+      try {
+        const { logs } = await this.#write(
+          () =>
+            this.chain.walletClient.writeContract({
+              address: staking,
+              abi: stakingAbi,
+              functionName: 'reportEquivocation',
+              args: [r.worker, `0x${r.jobId}` as Hex, r.unitIndex, `0x${r.hashA}` as Hex, r.sigA, `0x${r.hashB}` as Hex, r.sigB],
+            }),
+          'reportEquivocation',
+        );
+        const [ev] = parseEventLogs({ abi: stakingAbi, logs: logs as never, eventName: 'Slashed' });
+        const amount = (ev?.args as { amount?: bigint } | undefined)?.amount ?? 0n;
+        this.#log(`reported equivocation by ${r.worker} on unit ${r.unitIndex}: ${amount} wei slashed`);
+        out.push(amount);
+      } catch (e) {
+        this.#log(`equivocation report refused: ${(e as Error).message}`);
+        out.push(0n);
+      }
     }
     return out;
   }

@@ -389,6 +389,8 @@ export class TabmeshNode extends EventTarget {
             this.#init.log?.(`paying job ${job.id} failed: ${e.message}`);
             return [];
           });
+          // Provable faults go to the chain: anyone may report them, the requester saw them.
+          if (r.evidence.length > 0) void payments.reportEquivocations(r.evidence).catch(() => undefined);
         },
         () => undefined,
       );

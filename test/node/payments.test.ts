@@ -11,11 +11,13 @@ import { startLocalChain, type LocalChain } from '../../src/chain/local.ts';
 import { withDevFaucet } from '../../src/chain/faucet.ts';
 import { devAccount } from '../../src/chain/dev-accounts.ts';
 import type { ChainConfig } from '../../src/chain/config.ts';
-import { MemoryIdentityStore, MemoryReceiptStore, encodeReceiptMessage, signReceipt, receiptDomain } from '../../src/ledger/index.ts';
+import { verifyPeerLink, MemoryIdentityStore, MemoryReceiptStore, encodeReceiptMessage, signReceipt, receiptDomain } from '../../src/ledger/index.ts';
 import type { MeshNode } from '../../src/mesh/index.ts';
 import { MAX_LEDGER_SYNC_REQUEST_BYTES, MAX_LEDGER_SYNC_RESPONSE_BYTES, MAX_RECEIPT_BYTES } from '../../src/mesh/messages.ts';
 import { MAX_SYNC_REQUEST_BYTES, MAX_SYNC_RESPONSE_BYTES, RECEIPT_MESSAGE_BYTES } from '../../src/ledger/sync-messages.ts';
 import { Payments } from '../../src/node/payments.ts';
+import { ClaimKey } from '../../src/jobs/claim.ts';
+import { stakingAbi } from '../../src/chain/artifacts.ts';
 
 type Handler = (msg: unknown, peer: string, ctx: unknown) => unknown;
 
@@ -27,6 +29,9 @@ class LoopMesh {
   readonly listeners = new Map<string, ((p: { id: string }) => void)[]>();
   constructor(readonly id: string) {
     LoopMesh.all.set(id, this);
+  }
+  get peerId() {
+    return this.id;
   }
   handle(name: string, h: Handler) {
     this.handlers.set(name, h);
@@ -109,6 +114,9 @@ describe('Payments on the real EVM', () => {
     const w2 = tab('w2');
     for (const t of [requester, w1, w2]) await t.start();
     expect(new Set([requester.address, w1.address, w2.address]).size).toBe(3);
+    // Each tab's address is bound to its peer id by a signature anyone can check.
+    expect((await verifyPeerLink(w1.peerLink, 'w1')).toLowerCase()).toBe(w1.address.toLowerCase());
+    await expect(verifyPeerLink({ ...w1.peerLink, peerId: 'w2' })).rejects.toThrow();
 
     // Unstaked workers are not eligible; bonding the minimum makes them so.
     expect(await requester.isEligible(w1.address)).toBe(false);
@@ -192,6 +200,27 @@ describe('Payments on the real EVM', () => {
     expect(ack2.accepted).toBe(false);
     expect(ack2.reason).toMatch(/contract|domain|verifyingContract/i);
     expect((await worker.ledger.receipt(requester.address, worker.address))?.cumulativeAmount).toBe(parseEther('0.05'));
+  });
+
+  it('reports equivocation evidence: the worker’s stake is slashed on-chain and the evidence stored', async () => {
+    const reporter = tabs[0]!;
+    const worker = tabs[1]!; // bonded in the first test
+    const staking = config.addresses.staking!;
+    const bondedBefore = (await reporter.chain.publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'bonded', args: [worker.address] })) as bigint;
+    expect(bondedBefore).toBeGreaterThan(0n);
+    // The worker's own identity signs two different outputs for one unit (what a lying tab would send).
+    const key = ClaimKey.fromSigner(worker.identity);
+    const jobId = 'ab'.repeat(32);
+    const claims = ['11', '22'].map((b) => ({ outputHash: b.repeat(32), signature: key.sign({ jobId, unitIndex: 3, outputHash: b.repeat(32) }) }));
+    const [slashed] = await reporter.reportEquivocations([{ jobId, unitIndex: 3, worker: 'peer', signer: worker.address, claims }]);
+    expect(slashed).toBe(bondedBefore / 2n); // slashBps 5,000
+    const bondedAfter = (await reporter.chain.publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'bonded', args: [worker.address] })) as bigint;
+    expect(bondedAfter).toBe(bondedBefore - slashed!);
+    expect((await reporter.ledger.evidence()).some((e) => e.unitIndex === 3 && e.jobId === jobId)).toBe(true);
+    // The same evidence again: the contract refuses a second slash for the unit; nothing more is taken.
+    expect(await reporter.reportEquivocations([{ jobId, unitIndex: 3, worker: 'peer', signer: worker.address, claims }])).toEqual([0n]);
+    // Claims that agree are no evidence at all.
+    expect(await reporter.reportEquivocations([{ jobId, unitIndex: 4, worker: 'peer', signer: worker.address, claims: [claims[0]!, claims[0]!] }])).toEqual([]);
   });
 
   it('a late tab catches up every receipt through the sync protocol', async () => {
