@@ -21,6 +21,9 @@ import { PROTOCOLS, sha256Hex, type MeshNode, type ProtocolName } from '../../..
 import { isDirectAddr } from '../../../src/mesh/config.ts';
 import { malformed, prng, rawSend } from './fuzz.ts';
 import { parseChainConfig } from '../../../src/chain/config.ts';
+import { MeshNode as MeshNodeClass } from '../../../src/mesh/index.ts';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { decodeReceiptMessage, encodeReceiptMessage, signReceipt, type SignedReceipt } from '../../../src/ledger/index.ts';
 
 const MODEL_URL = '/models/digits-cnn/manifest.json';
 const params = new URLSearchParams(location.search);
@@ -66,6 +69,68 @@ ComputeWorker.prototype.runUnit = async function (this: ComputeWorker, ...args: 
     throw e;
   }
 };
+
+// ---- payments observation (test/browser/payments.test.ts) ----
+// Every 'receipt' request this tab answers: whether the receipt was in this tab's IndexedDB
+// ledger (read through a separate connection) at the moment the ack was produced.
+const receiptAcks: { requester: string; worker: string; cumulativeAmount: string; accepted: boolean; reason: string; inIdbAtAck: boolean }[] = [];
+/** Receipt messages this tab received on the 'receipts' gossip topic. */
+let gossipReceiptsSeen = 0;
+const ledgerDbName = () => `tabmesh-ledger${(params.get('identity') ?? 'default') === 'default' ? '' : `-${params.get('identity')}`}`;
+
+/** The receipts in this tab's ledger database, read with the bare IndexedDB API (no Ledger, no node). */
+async function rawIdbReceipts(): Promise<Record<string, unknown>[] | null> {
+  const name = ledgerDbName();
+  // Opening a database that does not exist would create it empty (and break the ledger's migrations).
+  if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
+  const db = await new Promise<IDBDatabase>((res, rej) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => res(req.result);
+    req.onerror = () => rej(req.error);
+  });
+  try {
+    if (!db.objectStoreNames.contains('receipts')) return [];
+    return await new Promise<Record<string, unknown>[]>((res, rej) => {
+      const req = db.transaction('receipts', 'readonly').objectStore('receipts').getAll();
+      req.onsuccess = () => res(req.result as Record<string, unknown>[]);
+      req.onerror = () => rej(req.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const origHandle = MeshNodeClass.prototype.handle;
+MeshNodeClass.prototype.handle = function (this: MeshNodeClass, name: ProtocolName, handler: unknown) {
+  if (name !== 'receipt') return origHandle.call(this, name as never, handler as never);
+  const inner = handler as (msg: { data: Uint8Array }, ctx: unknown) => Promise<{ accepted: boolean; reason: string }>;
+  const wrapped = async (msg: { data: Uint8Array }, ctx: unknown) => {
+    const ack = await inner(msg, ctx);
+    let r: SignedReceipt | null = null;
+    try {
+      r = decodeReceiptMessage(msg.data);
+    } catch {
+      /* undecodable: refused by the handler already */
+    }
+    let inIdbAtAck = false;
+    if (r) {
+      const rows = (await rawIdbReceipts().catch(() => null)) ?? [];
+      inIdbAtAck = rows.some((x) => String(x.requester).toLowerCase() === r.requester.toLowerCase() && String(x.worker).toLowerCase() === r.worker.toLowerCase() && BigInt(x.cumulativeAmount as bigint) === r.cumulativeAmount && String(x.signature).toLowerCase() === r.signature.toLowerCase());
+    }
+    receiptAcks.push({ requester: r?.requester ?? '', worker: r?.worker ?? '', cumulativeAmount: String(r?.cumulativeAmount ?? ''), accepted: ack.accepted, reason: ack.reason, inIdbAtAck });
+    return ack;
+  };
+  return origHandle.call(this, name as never, wrapped as never);
+} as typeof MeshNodeClass.prototype.handle;
+
+const origSubscribe = MeshNodeClass.prototype.subscribe;
+MeshNodeClass.prototype.subscribe = function (this: MeshNodeClass, topic: string, listener: (m: unknown, from: string) => void) {
+  if (topic !== 'receipts') return origSubscribe.call(this, topic as never, listener as never);
+  return origSubscribe.call(this, topic as never, ((m: unknown, from: string) => {
+    gossipReceiptsSeen++;
+    listener(m, from);
+  }) as never);
+} as typeof MeshNodeClass.prototype.subscribe;
 
 // `?chain=<json>` (the demo's local chain) turns payments on; each tab gets its own identity
 // (`?identity=`), as separate browser profiles would. Without it the page runs without a chain.
@@ -298,6 +363,50 @@ const harness = {
     const mesh = meshOf();
     if (!mesh) throw new Error('TabmeshNode is not started');
     return bogusResultsFor(mesh, target, jobId ?? (globalThis as { __lastSeenJob?: string }).__lastSeenJob ?? '');
+  },
+  /** Receipts in this tab's ledger database, read with bare IndexedDB (works before `ready()`); null if the database does not exist. */
+  async rawLedgerReceipts() {
+    return jsonSafe(await rawIdbReceipts());
+  },
+  /** The receipts this tab's Ledger holds. */
+  async storedReceipts() {
+    const p = node.payments;
+    return p ? jsonSafe(await p.ledger.receipts()) : null;
+  },
+  /** The 'receipt' requests this tab answered, with whether the receipt was in IndexedDB when the ack went out. */
+  receiptAcks: () => receiptAcks,
+  /** Receipt messages seen on the 'receipts' gossip topic since the page loaded. */
+  gossipReceiptsSeen: () => gossipReceiptsSeen,
+  /**
+   * Sends `target` (a peer id) a receipt over the mesh 'receipt' protocol that its requester did
+   * not sign, and returns the ack. `kind`:
+   * - `foreign-key`: requester `requester`, worker `worker`, signed by a fresh random key;
+   * - `tampered`: `base` (a real receipt) with its cumulativeAmount raised, its signature kept;
+   * - `high-s`: `base` with its signature turned into the malleable high-s twin (s → n − s).
+   */
+  async sendForgedReceipt(target: string, kind: 'foreign-key' | 'tampered' | 'high-s', o: { requester?: string; worker?: string; base?: { requester: string; worker: string; cumulativeAmount: string; cumulativeWork: string; chainId: string; verifyingContract: string; signature: string } }) {
+    const mesh = meshOf();
+    if (!mesh || !chain) throw new Error('payments are off or the node is not started');
+    let r: SignedReceipt;
+    if (kind === 'foreign-key') {
+      const domain = { name: 'tabmesh', version: '1', chainId: BigInt(chain.chainId), verifyingContract: chain.addresses.settlement } as const;
+      const receipt = { requester: o.requester as `0x${string}`, worker: o.worker as `0x${string}`, cumulativeAmount: 10n ** 18n, cumulativeWork: 3n };
+      const sig = signReceipt(receipt, domain as never, secp256k1.utils.randomSecretKey());
+      r = { ...receipt, chainId: domain.chainId, verifyingContract: domain.verifyingContract, signature: `0x${Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join('')}` };
+    } else {
+      const b = o.base!;
+      r = { requester: b.requester as `0x${string}`, worker: b.worker as `0x${string}`, cumulativeAmount: BigInt(b.cumulativeAmount), cumulativeWork: BigInt(b.cumulativeWork), chainId: BigInt(b.chainId), verifyingContract: b.verifyingContract as `0x${string}`, signature: b.signature as `0x${string}` };
+      if (kind === 'tampered') r.cumulativeAmount += 10n ** 15n;
+      else {
+        const N = secp256k1.Point.CURVE().n;
+        const sig = r.signature.slice(2);
+        const s = BigInt('0x' + sig.slice(64, 128));
+        const v = parseInt(sig.slice(128, 130), 16);
+        r.signature = `0x${sig.slice(0, 64)}${(N - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`;
+      }
+    }
+    const ack = await mesh.request(target, 'receipt', { data: encodeReceiptMessage(r) }, { timeoutMs: 15_000 });
+    return jsonSafe({ ack, receipt: r });
   },
   stop: () => node.stop(),
 };
