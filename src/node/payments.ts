@@ -179,6 +179,8 @@ export class Payments extends EventTarget {
   #unsubscribe: (() => void) | null = null;
   #polling: Promise<void> | null = null;
   #pollNext: Promise<void> | null = null;
+  /** Settles once this tab has read the chain for the first time (catch-up waits for it). */
+  #firstPoll: Promise<void> = Promise.resolve();
   /** Every address that ever deposited: their escrow is known before their first receipt arrives. */
   readonly #depositors = new Set<string>();
 
@@ -229,9 +231,14 @@ export class Payments extends EventTarget {
     this.#ledger = ledger;
     this.#clients = chainAccess(this.config, identity, this.#init.transport);
     ledger.on('balances', () => this.dispatchEvent(new Event('change')));
+    let firstPollDone!: () => void;
+    this.#firstPoll = new Promise<void>((r) => (firstPollDone = r));
     this.#wireMesh(ledger);
     if (this.config.faucet) await this.#faucet();
     await this.poll();
+    firstPollDone();
+    // Peers linked before payments started never fired peer:connect here: catch up from them too.
+    for (const id of this.#init.mesh.directPeers?.() ?? []) void this.catchUp(id);
     const poll = this.#init.pollMs ?? 2_000;
     this.#timers.push(setInterval(() => void this.poll(), poll));
     const settleEvery = this.#init.settleEveryMs ?? Number(a.profile.epochSeconds) * 1000;
@@ -290,15 +297,28 @@ export class Payments extends EventTarget {
     mesh.on('peer:connect', (p) => void this.catchUp(p.id));
   }
 
-  /** Pulls what `peer`'s ledger has and this one lacks (the late-joiner path; gossip does the rest). */
+  /**
+   * Pulls what `peer`'s ledger has and this one lacks (the late-joiner path; gossip does the rest).
+   * A receipt can only be judged against its requester's escrow, so the pull waits for this tab's
+   * first chain read, and when receipts were refused for escrow it reads the chain again (a deposit
+   * may be newer than the read) and pulls once more.
+   */
   async catchUp(peer: string): Promise<number> {
     const ledger = this.#ledger;
     if (!ledger) return 0;
+    const pull = () => new SyncClient(ledger).catchUp(async (bytes) => (await this.#init.mesh.request(peer, 'ledger-sync', { data: bytes }, { timeoutMs: 15_000 })).data);
     try {
-      const report = await new SyncClient(ledger).catchUp(async (bytes) => (await this.#init.mesh.request(peer, 'ledger-sync', { data: bytes }, { timeoutMs: 15_000 })).data);
-      const n = report.stored;
-      if (n > 0 || Object.keys(report.refused).length > 0) this.#log(`caught up ${n} receipts from ${peer.slice(-6)}${Object.keys(report.refused).length ? ` (refused: ${JSON.stringify(report.refused)})` : ''}`);
-      return n;
+      await this.#firstPoll;
+      let report = await pull();
+      let stored = report.stored;
+      if (report.refused['EscrowExceededError']) {
+        await this.poll();
+        report = await pull();
+        stored += report.stored;
+      }
+      const refused = Object.keys(report.refused).length ? ` (refused: ${JSON.stringify(report.refused)})` : '';
+      if (stored > 0 || refused) this.#log(`caught up ${stored} receipts from ${peer.slice(-6)}${refused}`);
+      return stored;
     } catch (e) {
       this.#log(`catch-up from ${peer.slice(-6)} failed: ${(e as Error).message}`);
       return 0;

@@ -217,13 +217,11 @@ describe('payments over real tabs, a real mesh and a real EVM', () => {
     lap('lateCaughtUp');
   });
 
-  // KNOWN BUG, src/node/payments.ts `catchUp` (+ `#wireMesh`): catch-up runs on 'peer:connect',
-  // which can come before the tab's first chain poll; the ledger then knows no escrow (nor
-  // settled amounts), refuses every synced receipt with EscrowExceededError, and nothing retries
-  // (the receipt handler and gossip re-poll and retry; catch-up does not). Here the tab's RPC
-  // answers slowly for its first seconds, so its peers connect before the poll lands: it never
-  // holds the receipts. `it.fails` until fixed (PAYMENTS_STRICT=1 runs it as `it`, to see the failure); then make it `it`.
-  (process.env.PAYMENTS_STRICT ? it : it.fails)('c2. a late tab whose first chain read is slow still catches the receipts up (KNOWN BUG: refused, never retried)', async () => {
+  // Catch-up can start on 'peer:connect' before the tab's first chain read; receipts judged then
+  // would be refused for want of the requester's escrow. Payments waits for the first read and
+  // retries refused-for-escrow pulls after a fresh read: this test failed before that fix.
+  // Here the tab's RPC answers slowly for its first seconds, so its peers connect before the read lands.
+  it('c2. a late tab whose first chain read is slow still catches the receipts up', async () => {
     const page = await browser.newPage();
     const slowUntil = Date.now() + 8_000;
     await page.route(`${d.config.rpcUrl}**`, async (route) => {
