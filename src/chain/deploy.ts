@@ -17,28 +17,19 @@
 import { getAddress, zeroAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem';
 import { MeshToken, Params, Settlement, TimelockController, findArtifact, meshTokenAbi, paramsAbi, timelockControllerAbi } from './artifacts.ts';
 import { ChainConfigError } from './errors.ts';
+import { LOCAL_PROFILE, PUBLIC_PROFILE, type TimeProfile } from '../economy/profiles.ts';
 
-/** Time constants of a deployment (RULES.md "Units and time"), in seconds. */
-export interface DeploymentProfile {
-  name: string;
-  epochSeconds: number;
-  withdrawalDelay: number;
-  unbondingDelay: number;
-  votingDelay: number;
-  votingPeriod: number;
-  timelockDelay: number;
-}
+/**
+ * Time constants of a deployment (RULES.md "Units and time"), in seconds: the same profiles the
+ * economy's pure functions and the simulator use, so chain and model cannot drift apart.
+ */
+export type DeploymentProfile = TimeProfile;
 
 /** `npm start`, the demo and tests. */
-export const LOCAL_DEPLOYMENT: DeploymentProfile = Object.freeze({
-  name: 'local',
-  epochSeconds: 30,
-  withdrawalDelay: 60,
-  unbondingDelay: 120,
-  votingDelay: 0,
-  votingPeriod: 60,
-  timelockDelay: 30,
-});
+export const LOCAL_DEPLOYMENT: DeploymentProfile = LOCAL_PROFILE;
+
+/** A public network (the simulator's default). */
+export const PUBLIC_DEPLOYMENT: DeploymentProfile = PUBLIC_PROFILE;
 
 /** What a deployment is: every address a client needs, and the constants it was made with. */
 export interface NetworkAddresses {

@@ -142,6 +142,8 @@ export const receiptTypes = {
   ],
 } as const;
 
+// Deliberately independent of src/ledger (hand-written types, viem hashing): the cross-check tests
+// compare the two implementations, which would prove nothing if one were built from the other.
 export const domainOf = (chainId: number, verifyingContract: Address) => ({ name: 'tabmesh', version: '1', chainId, verifyingContract }) as const;
 
 export const digestOf = (domain: ReturnType<typeof domainOf>, r: TestReceipt) => hashTypedData({ domain, types: receiptTypes, primaryType: 'Receipt', message: r });
