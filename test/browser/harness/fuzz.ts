@@ -33,6 +33,19 @@ export function validRequest(p: ProtocolName, rnd: () => number): Uint8Array {
   }
 }
 
+/**
+ * The tabmesh protocols `peer` serves (from identify): a tab without a chain has no receipt or
+ * ledger-sync handler, and fuzzing a protocol nobody handles only exercises multistream-select.
+ */
+export async function servedProtocols(mesh: MeshNode, peer: string): Promise<ProtocolName[]> {
+  const conn = mesh.libp2p.getConnections().find((c) => c.remotePeer.toString() === peer);
+  const served = conn ? new Set((await mesh.libp2p.peerStore.get(conn.remotePeer)).protocols) : new Set<string>();
+  const all = Object.keys(PROTOCOLS) as ProtocolName[];
+  const mine = all.filter((p) => served.has(PROTOCOLS[p].id));
+  if (mine.length === 0) throw new Error(`${peer} advertises none of the tabmesh protocols (identify not done?)`);
+  return mine;
+}
+
 export function frame(payload: Uint8Array, declared = payload.byteLength): Uint8Array {
   const f = new Uint8Array(4 + payload.byteLength);
   new DataView(f.buffer).setUint32(0, declared >>> 0);

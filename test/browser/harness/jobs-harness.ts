@@ -19,7 +19,7 @@ import { fetchHeldOutDigits, type HeldOutDigits } from '../../../src/models/digi
 import { ComputeWorker } from '../../../src/node/compute-worker.ts';
 import { PROTOCOLS, sha256Hex, type MeshNode, type ProtocolName } from '../../../src/mesh/index.ts';
 import { isDirectAddr } from '../../../src/mesh/config.ts';
-import { malformed, prng, rawSend } from './fuzz.ts';
+import { malformed, prng, rawSend, servedProtocols } from './fuzz.ts';
 import { parseChainConfig } from '../../../src/chain/config.ts';
 import { MeshNode as MeshNodeClass } from '../../../src/mesh/index.ts';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -332,7 +332,7 @@ const harness = {
     const mesh = meshOf();
     if (!mesh) throw new Error('TabmeshNode exposes no `mesh` getter: the fuzzer needs its libp2p node');
     const rnd = prng(seed);
-    const protos = Object.keys(PROTOCOLS) as ProtocolName[];
+    const protos = await servedProtocols(mesh, target);
     const frames = Array.from({ length: count }, () => {
       const p = protos[Math.floor(rnd() * protos.length)]!;
       return { p, ...malformed(p, rnd) };

@@ -7,7 +7,7 @@
  */
 import { MeshNode, encodeMessage, PROTOCOLS, TOPICS, sha256Hex, type MeshPeer, type ProtocolName } from '../../../src/mesh/index.ts';
 import { isDirectAddr } from '../../../src/mesh/config.ts';
-import { hex, malformed, prng, rawSend } from './fuzz.ts';
+import { hex, malformed, prng, rawSend, servedProtocols } from './fuzz.ts';
 
 const params = new URLSearchParams(location.search);
 const mesh = new MeshNode({
@@ -181,7 +181,7 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
   /** Sends `n` malformed frames over every protocol to `peer`, `parallel` at a time. */
   async fuzzStreams(peer: string, n: number, seed: number, parallel = 8) {
     const rnd = prng(seed);
-    const protos = Object.keys(PROTOCOLS) as ProtocolName[];
+    const protos = await servedProtocols(mesh, peer);
     const jobs = Array.from({ length: n }, () => {
       const p = protos[Math.floor(rnd() * protos.length)]!;
       return { p, ...malformed(p, rnd) };
