@@ -417,7 +417,8 @@ class ChainState {
     const eth = (globalThis as { ethereum?: { request(a: { method: string; params?: unknown[] }): Promise<unknown> } }).ethereum;
     if (!p) throw new Error('this tab has no identity on the chain');
     if (!eth) throw new Error('no wallet in this browser (window.ethereum is missing)');
-    const link = await p.identity.connectWallet(eth, network.node?.peerId ?? '');
+    // Through Payments, so the node re-advertises its capability with the wallet as payout address.
+    const link = await p.connectWallet(eth);
     void this.refresh('ledger');
     return link.address;
   }

@@ -41,7 +41,7 @@ class FakeHandle extends EventTarget implements JobHandle {
 
 const peer = (id: string, freeSlots: number): MeshPeer => ({
   id, direct: true, connected: true, directSince: 1, score: 0, offences: 0, lastOffence: null, capabilityAt: 1, bannedUntil: null,
-  capability: { adapter: 'x', gflops: 1, freeSlots, priceFloor: 0n, payout: `0x${'11'.repeat(20)}`, models: [] },
+  capability: { adapter: 'x', gflops: 1, freeSlots, priceFloor: 0n, payout: `0x${'11'.repeat(20)}`, models: [], operator: `0x${'11'.repeat(20)}` },
 });
 
 const INFO: ContributorInfo = { contributing: false, slots: 0, unitsDone: 0, unitsRunning: 0, unitsFailed: 0, address: '0x00', recent: [] };

@@ -13,7 +13,8 @@ import { UNITS_AHEAD, type WorkerOffer } from './types.ts';
 const CLASSES = 4;
 const SAMPLE = 3;
 
-type Behaviour = 'honest' | 'corrupt' | 'silent' | 'refuse' | 'equivocate' | 'slow';
+/** `payout-signs`: honest outputs, but claims signed by its payout key rather than its operator key. */
+type Behaviour = 'honest' | 'corrupt' | 'silent' | 'refuse' | 'equivocate' | 'slow' | 'payout-signs';
 
 function toyLogits(input: Float32Array, batch: number, corrupt = false): Float32Array {
   const out = new Float32Array(batch * CLASSES);
@@ -29,18 +30,21 @@ function toyLogits(input: Float32Array, batch: number, corrupt = false): Float32
 
 class Swarm {
   run!: JobRun;
-  readonly workers = new Map<string, { key: ClaimKey; behaviour: Behaviour; slots: number; gone: boolean; got: number[] }>();
+  /** `key` is the operator (claims, stake); `payoutKey` the address its receipts pay. */
+  readonly workers = new Map<string, { key: ClaimKey; payoutKey: ClaimKey; behaviour: Behaviour; slots: number; gone: boolean; got: number[] }>();
   readonly cancels: string[] = [];
+  /** Every ack the requester gave each worker's results. */
+  readonly acks = new Map<string, { accepted: boolean; reason: string }[]>();
   maxConcurrent = new Map<string, number>();
   #live = new Map<string, number>();
 
   add(peer: string, behaviour: Behaviour, slots = 2): void {
-    this.workers.set(peer, { key: ClaimKey.generate(), behaviour, slots, gone: false, got: [] });
+    this.workers.set(peer, { key: ClaimKey.generate(), payoutKey: ClaimKey.generate(), behaviour, slots, gone: false, got: [] });
   }
 
   transport(): JobTransport {
     return {
-      offers: () => [...this.workers].filter(([, w]) => !w.gone).map(([peer, w]): WorkerOffer => ({ peer, address: w.key.address, slots: w.slots, priceFloor: 0n, gflops: 1 })),
+      offers: () => [...this.workers].filter(([, w]) => !w.gone).map(([peer, w]): WorkerOffer => ({ peer, operator: w.key.address, payout: w.payoutKey.address, slots: w.slots, priceFloor: 0n, gflops: 1 })),
       assign: async (peer, msg) => {
         const w = this.workers.get(peer)!;
         if (w.gone) throw Object.assign(new Error('gone'), { name: 'PeerNotConnectedError' });
@@ -67,8 +71,10 @@ class Swarm {
     const send = async (logits: Float32Array) => {
       const output = new Uint8Array(logits.buffer);
       const outputHash = await sha256Hex(output);
-      const claim = w.key.sign({ jobId: msg.jobId, unitIndex: msg.unitIndex, outputHash });
-      return this.run.onResult(peer, { jobId: msg.jobId, unitIndex: msg.unitIndex, output, outputHash, claim }, await sha256Hex(output));
+      const claim = (w.behaviour === 'payout-signs' ? w.payoutKey : w.key).sign({ jobId: msg.jobId, unitIndex: msg.unitIndex, outputHash });
+      const ack = this.run.onResult(peer, { jobId: msg.jobId, unitIndex: msg.unitIndex, output, outputHash, claim }, await sha256Hex(output));
+      this.acks.set(peer, [...(this.acks.get(peer) ?? []), ack]);
+      return ack;
     };
     // An equivocator signs a wrong output first and then the right one: the second claim must
     // not launder the first.
@@ -145,6 +151,26 @@ describe('JobRun', () => {
     const r = await start(s, spec(10)).result;
     expect(r.unitsVerified).toBe(2);
     expect(r.perWorker['no']?.assigned ?? 0).toBe(0);
+  });
+
+  it('checks claims against the operator address, not the payout address; records both per worker', async () => {
+    const s = new Swarm();
+    s.add('pay', 'payout-signs', 8);
+    s.add('w1', 'honest');
+    s.add('w2', 'honest');
+    const r = await start(s, spec(10)).result;
+    const w = s.workers.get('pay')!;
+    expect(Array.from(r.argmax)).toEqual(expected(10));
+    expect(w.got.length, 'the payout-signing worker was assigned units').toBeGreaterThan(0);
+    // Each of its results was refused as it arrived, naming the operator: the payout key does not sign claims.
+    const acks = s.acks.get('pay') ?? [];
+    expect(acks.length).toBeGreaterThan(0);
+    for (const a of acks) expect(a).toMatchObject({ accepted: false, reason: expect.stringMatching(/not the operator address/) });
+    expect(r.credits['pay'], 'never credited for claims its operator did not sign').toBeUndefined();
+    expect(r.perWorker['pay']!.accepted).toBe(0);
+    expect(r.perWorker['pay']).toMatchObject({ operator: w.key.address, payout: w.payoutKey.address });
+    expect(r.perWorker['w1']).toMatchObject({ operator: s.workers.get('w1')!.key.address, payout: s.workers.get('w1')!.payoutKey.address });
+    expect(r.credits['w1']).toBeGreaterThan(0);
   });
 
   it('keeps equivocation evidence and voids that worker’s credit for the unit', async () => {
@@ -238,7 +264,7 @@ describe('JobRun', () => {
       }, COMPUTE_MS);
     };
     const transport: JobTransport = {
-      offers: () => [...ws].map(([peer, w]) => ({ peer, address: w.key.address, slots: 1, priceFloor: 0n, gflops: 1 })),
+      offers: () => [...ws].map(([peer, w]) => ({ peer, operator: w.key.address, payout: w.key.address, slots: 1, priceFloor: 0n, gflops: 1 })),
       assign: async (peer, msg) => {
         const w = ws.get(peer)!;
         if (w.held >= 1 + UNITS_AHEAD) return { accepted: false, reason: 'busy' };

@@ -11,7 +11,8 @@
  *   only when its result is in the winning cluster;
  * - a unit whose worker left, timed out or refused is offered to another worker; nothing is lost
  *   while any eligible worker remains before the deadline;
- * - a result is only counted if its claim recovers to the address the worker advertised; a
+ * - a result is only counted if its claim recovers to the operator address the worker advertised
+ *   (not its payout address, which only says where receipts pay); a
  *   second, different claim for the same unit from the same worker is kept as evidence and voids
  *   that worker's credit for the unit.
  *
@@ -252,7 +253,7 @@ export class JobRun extends EventTarget implements JobHandle {
     } catch (e) {
       return { accepted: false, reason: (e as ClaimError).message };
     }
-    if (!offer || signer !== offer.address) return { accepted: false, reason: `claim is signed by ${signer}, not the address this worker advertised` };
+    if (!offer || signer !== offer.operator.toLowerCase()) return { accepted: false, reason: `claim is signed by ${signer}, not the operator address this worker advertised` };
     const prior = u.claims.get(peer);
     if (prior) {
       if (prior.outputHash !== msg.outputHash) {
@@ -512,7 +513,8 @@ export class JobRun extends EventTarget implements JobHandle {
       const o = this.#init.transport.offers().find((x) => x.peer === peer);
       if (o) {
         this.#knownOffers.set(peer, o);
-        t.address = o.address;
+        t.operator = o.operator;
+        t.payout = o.payout;
       }
     }
     return t;

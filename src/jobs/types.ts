@@ -45,8 +45,10 @@ export interface WorkerTally {
   accepted: number;
   /** Results that lost verification (never credited). */
   rejected: number;
-  /** The address its claims recover to (what receipts pay), when it was known at assignment. */
-  address?: string;
+  /** The operator address its claims recover to (stake, slashing), when it was known at assignment. */
+  operator?: string;
+  /** Where its receipts pay (the operator, or a wallet it linked), when it was known at assignment. */
+  payout?: string;
 }
 
 /** Two valid claims from one worker for one unit with different output hashes. */
@@ -105,8 +107,10 @@ export const UNITS_AHEAD = 1;
 /** What a requester knows about a worker it may assign to (from the worker's capability). */
 export interface WorkerOffer {
   peer: string;
-  /** Address the worker's claims must recover to. */
-  address: string;
+  /** Operator address: the worker's claims must recover to it; its stake makes the worker eligible. */
+  operator: string;
+  /** Where receipts for the worker's verified units pay (the operator, or a wallet it linked). */
+  payout: string;
   /** Units it computes at once (its advertised `freeSlots`); it accepts {@link UNITS_AHEAD} more, waiting. */
   slots: number;
   priceFloor: bigint;
@@ -134,7 +138,7 @@ export interface ContributorInfo {
   unitsDone: number;
   unitsRunning: number;
   unitsFailed: number;
-  /** Claim-signing address (the payout address for now). */
+  /** Claim-signing (operator) address; receipts pay the payout address TabmeshNode advertises. */
   address: string;
   /** The last 1,000 units run. */
   recent: ExecutedUnit[];

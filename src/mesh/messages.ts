@@ -48,10 +48,15 @@ export const SCHEMAS = {
     freeSlots: t.u32({ max: 1024 }),
     /** Lowest price per unit it accepts, in token base units. */
     priceFloor: t.u64(),
-    /** Where to pay (placeholder until the ledger lands). */
+    /** Where receipts for its work pay: its identity address, or the wallet it linked as payout address. */
     payout: t.address(),
     /** Model ids (sha-256 of the manifest) it already holds: schedulers prefer these. */
     models: t.list(t.hash(), 64),
+    /**
+     * The operator: the identity address its claims are signed with, whose on-chain stake makes
+     * it eligible and is slashed for equivocation. Appended (last) so the older fields keep their offsets.
+     */
+    operator: t.address(),
   }),
   /** Ask a peer for its capability (empty body). */
   'capability-query': schema({}),

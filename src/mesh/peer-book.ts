@@ -62,6 +62,7 @@ function sameCapability(a: MessageOf<'capability'>, b: MessageOf<'capability'>):
     a.freeSlots === b.freeSlots &&
     a.priceFloor === b.priceFloor &&
     a.payout === b.payout &&
+    a.operator === b.operator &&
     a.models.length === b.models.length &&
     a.models.every((m, i) => m === b.models[i])
   );

@@ -9,6 +9,11 @@
  * - **Worker side**: accepts receipts (checked like the contract would, stored before the ack),
  *   bonds the minimum stake before contributing, settles its receipts in batches on a schedule and
  *   on demand, anchors ended epochs (anyone may) and claims its emission.
+ * - **Two addresses**: the identity key's address is the *operator* (it signs claims and chain
+ *   transactions, holds the stake, is what equivocation slashes); the *payout* address is where
+ *   receipts pay: the operator itself, or an EIP-1193 wallet linked with `connectWallet`. This tab
+ *   settles receipts paying either (gas from the operator), and claims the payout address's
+ *   emission with `claimEmissionFor` (anyone may pay the gas; it is minted to the payout address).
  * - **Every tab**: keeps the ledger in step with the chain (escrows, settled pairs, batches,
  *   anchors) and with other tabs (receipt gossip + the catch-up sync protocol for late joiners).
  * - **Scheduler input**: `isEligible(address)` answers from on-chain stake, so a requester only
@@ -44,6 +49,7 @@ import type { ChainConfig } from '../chain/config.ts';
 import { decodeRevert } from '../chain/errors.ts';
 import {
   IdbIdentityStore,
+  type Eip1193Provider,
   IdbReceiptStore,
   Ledger,
   LocalIdentity,
@@ -84,14 +90,17 @@ export interface PaymentsInit {
 
 /** What the page shows: amounts in wei. */
 export interface PaymentsSummary {
+  /** The operator (identity) address: escrow and stake are its. */
   address: Address;
+  /** Where receipts pay (identity address or linked wallet): pending, settled, anchored and tokenBalance are its. */
+  payout: Address;
   /** Owed to this tab by receipts not settled yet. */
   pending: bigint;
   /** Settled on-chain to this tab (gross, before the fee split). */
   settled: bigint;
   /** Part of `settled` whose epoch root is anchored. */
   anchored: bigint;
-  /** This tab's MESH balance on-chain. */
+  /** The payout address's MESH balance on-chain. */
   tokenBalance: bigint;
   escrow: bigint;
   bonded: bigint;
@@ -190,8 +199,44 @@ export class Payments extends EventTarget {
     this.config = init.chain;
   }
 
+  /** The operator address: the identity key's (claims, chain transactions, stake, escrow). */
   get address(): Address {
     return this.identity.address;
+  }
+
+  /** Where receipts for this tab's work pay: the linked wallet, else the identity address (lowercase, like `address`). */
+  get payoutAddress(): Address {
+    return this.identity.payoutAddress;
+  }
+
+  /** Addresses whose receipts this tab settles, lowercase: the identity's and the payout address. */
+  #mine(): Set<string> {
+    return new Set([this.address.toLowerCase(), this.identity.payoutAddress.toLowerCase()]);
+  }
+
+  /**
+   * Links an EIP-1193 wallet as the payout address (`eth_requestAccounts`, then `personal_sign`
+   * of the peer link; see LocalIdentity.connectWallet). Receipts for work after this pay the
+   * wallet; receipts already paying the identity address are still settled by this tab. Fires
+   * `payout` (TabmeshNode re-advertises its capability on it).
+   */
+  async connectWallet(provider: Eip1193Provider): Promise<PeerLink> {
+    const link = await this.identity.connectWallet(provider, this.#init.mesh.peerId);
+    this.#log(`payout address is now wallet ${link.address}`);
+    this.#payoutChanged();
+    return link;
+  }
+
+  /** Payout goes back to the identity address. Fires `payout`. */
+  async disconnectWallet(): Promise<void> {
+    await this.identity.disconnectWallet();
+    this.#payoutChanged();
+  }
+
+  #payoutChanged(): void {
+    this.dispatchEvent(new CustomEvent('payout', { detail: { payout: this.payoutAddress } }));
+    this.dispatchEvent(new Event('change'));
+    void this.poll();
   }
 
   get identity(): LocalIdentity {
@@ -496,8 +541,8 @@ export class Payments extends EventTarget {
   async #settle(): Promise<SettleReport> {
     const report: SettleReport = { receipts: 0, txHash: null, gasUsed: 0n, units: 0n, anchored: [], emission: 0n };
     const ledger = this.ledger;
-    const me = this.address.toLowerCase();
-    const mine = (await ledger.settleable({ limit: 100 })).filter((r) => r.worker.toLowerCase() === me);
+    const me = this.#mine();
+    const mine = (await ledger.settleable()).filter((r) => me.has(r.worker.toLowerCase())).slice(0, 100);
     const { settlement } = this.chain.contracts;
     if (mine.length > 0) {
       const receipts = mine.map((r) => ({ requester: r.requester, worker: r.worker, cumulativeAmount: r.cumulativeAmount, cumulativeWork: r.cumulativeWork }));
@@ -541,25 +586,35 @@ export class Payments extends EventTarget {
     return done;
   }
 
-  readonly #workEpochs = new Set<bigint>();
+  /** `epoch:worker` (worker lowercase) for every epoch one of this tab's addresses had work settled in. */
+  readonly #workEpochs = new Set<string>();
 
+  /**
+   * Claims the emission of every ended epoch this tab's addresses had work in, with
+   * `claimEmissionFor(epoch, worker)`: the operator pays the gas, the payout address is minted to.
+   */
   async #claimEmission(): Promise<bigint> {
     const { settlement } = this.chain.contracts;
     const current = await settlement.read.currentEpoch();
     let total = 0n;
-    for (const e of [...this.#workEpochs].sort()) {
+    const pending = [...this.#workEpochs].map((k) => {
+      const [e, w] = k.split(':') as [string, string];
+      return { key: k, epoch: BigInt(e), worker: getAddress(w) };
+    });
+    pending.sort((a, b) => (a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0));
+    for (const { key, epoch: e, worker } of pending) {
       if (e >= current) continue;
-      const [work, , claimed] = await settlement.read.workerEpoch([e, this.address]);
+      const [work, , claimed] = await settlement.read.workerEpoch([e, worker]);
       if (claimed || work === 0n) {
-        this.#workEpochs.delete(e);
+        this.#workEpochs.delete(key);
         continue;
       }
       try {
-        const { logs } = await this.#write(() => settlement.write.claimEmission([e]), 'claimEmission');
+        const { logs } = await this.#write(() => settlement.write.claimEmissionFor([e, worker]), 'claimEmissionFor');
         for (const ev of parseEventLogs({ abi: settlementAbi, logs: logs as never, eventName: 'EmissionClaimed' })) total += ev.args.reward;
-        this.#workEpochs.delete(e);
+        this.#workEpochs.delete(key);
       } catch (err) {
-        this.#log(`claimEmission(${e}): ${(err as Error).message}`);
+        this.#log(`claimEmissionFor(${e}, ${worker}): ${(err as Error).message}`);
       }
     }
     this.#emissionClaimed += total;
@@ -597,7 +652,7 @@ export class Payments extends EventTarget {
       // Settled cumulatives come from the events (scanned from the deployment on): a late tab knows
       // every pair's settled amount before any receipt of that pair reaches it.
       const settledPairs: { requester: Address; worker: Address; amount: bigint; work: bigint }[] = [];
-      const me = this.address.toLowerCase();
+      const me = this.#mine();
       if (from <= head) {
         const logs = await publicClient.getLogs({ address: this.config.addresses.settlement, fromBlock: from, toBlock: head });
         const events = parseEventLogs({ abi: settlementAbi, logs });
@@ -617,9 +672,9 @@ export class Payments extends EventTarget {
             this.#depositors.add(ev.args.requester.toLowerCase());
           }
         }
-        for (const ev of events) if (ev.eventName === 'ReceiptSettled' && ev.args.worker.toLowerCase() === me) {
+        for (const ev of events) if (ev.eventName === 'ReceiptSettled' && me.has(ev.args.worker.toLowerCase())) {
           const b = batches.find((x) => x.txHash === ev.transactionHash);
-          if (b) this.#workEpochs.add(BigInt(b.epoch));
+          if (b) this.#workEpochs.add(`${b.epoch}:${ev.args.worker.toLowerCase()}`);
         }
         this.#scannedTo = head;
       }
@@ -641,9 +696,10 @@ export class Payments extends EventTarget {
 
   async summary(): Promise<PaymentsSummary> {
     const ledger = this.ledger;
-    const me = this.address.toLowerCase();
+    const payout = this.payoutAddress;
+    const me = payout.toLowerCase();
     const balances: Balances = await ledger.balances();
-    const w = lookup(balances.workers, this.address) ?? { pending: 0n, settled: 0n };
+    const w = lookup(balances.workers, payout) ?? { pending: 0n, settled: 0n };
     const records = await ledger.settlements();
     const anchored = records.filter((r) => r.status === 'anchored' && r.worker?.toLowerCase() === me);
     let anchoredAmount = 0n;
@@ -651,12 +707,13 @@ export class Payments extends EventTarget {
     const { contracts, publicClient } = this.chain;
     const staking = this.config.addresses.staking;
     const [tokenBalance, escrow, bonded] = await Promise.all([
-      contracts.token.read.balanceOf([this.address]),
+      contracts.token.read.balanceOf([payout]),
       this.escrow(),
       staking ? (publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'bonded', args: [this.address] }) as Promise<bigint>) : Promise.resolve(0n),
     ]);
     return {
       address: this.address,
+      payout,
       pending: w.pending,
       settled: w.settled,
       anchored: anchoredAmount,

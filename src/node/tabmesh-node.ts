@@ -32,6 +32,7 @@ import { UnitExecutor } from '../jobs/unit-executor.ts';
 import { validateJobSpec } from '../jobs/validate-job-spec.ts';
 import { chainConfigFromEnv, type ChainConfig } from '../chain/config.ts';
 import { EscrowUnavailableError, Payments, StakeUnavailableError, type PaymentsInit } from './payments.ts';
+import { receiptCredits, workerOffers } from './offers.ts';
 import type { SignedReceipt } from '../ledger/index.ts';
 
 export interface TabmeshNodeInit {
@@ -190,9 +191,14 @@ export class TabmeshNode extends EventTarget {
     return this.#payments;
   }
 
-  /** Address this tab's claims are signed with and receipts pay (its identity's address). */
+  /** The operator address: this tab's claims are signed with it and its stake makes the tab eligible (its identity's address). */
   get address(): string {
     return this.#key.address;
+  }
+
+  /** Where receipts for this tab's work pay: a wallet linked with `payments.connectWallet`, else {@link address}. */
+  get payoutAddress(): string {
+    return this.#payments ? this.#payments.identity.payoutAddress.toLowerCase() : this.#key.address;
   }
 
   async start(): Promise<void> {
@@ -243,6 +249,8 @@ export class TabmeshNode extends EventTarget {
       payments.addEventListener('eligibility', () => {
         for (const j of this.#jobs.values()) j.run?.workersChanged();
       });
+      // A wallet linked (or unlinked) as payout address: requesters must learn where to pay.
+      payments.addEventListener('payout', () => void this.#advertise());
     }
     await this.#advertise();
   }
@@ -355,7 +363,7 @@ export class TabmeshNode extends EventTarget {
         job.fail(new EscrowUnavailableError(`escrow for job ${job.id}: ${(e as Error).message}`));
         return;
       }
-      for (const p of this.peers()) if (p.capability) void payments.isEligible(p.capability.payout).catch(() => undefined);
+      for (const p of this.peers()) if (p.capability) void payments.isEligible(p.capability.operator).catch(() => undefined);
     }
     if (job.cancelled) return;
     await this.#advertise();
@@ -384,8 +392,8 @@ export class TabmeshNode extends EventTarget {
       // Pay verified work: one cumulative receipt per credited worker (never for rejected results).
       run.result.then(
         (r) => {
-          const credits = Object.entries(r.credits).map(([peer, units]) => ({ peer, units, address: r.perWorker[peer]?.address ?? '' })).filter((c) => c.address);
-          job.paid = payments.payWorkers(credits, spec.pricePerUnit).catch((e: Error) => {
+          // Receipts pay each worker's advertised payout address (its claims were checked against its operator).
+          job.paid = payments.payWorkers(receiptCredits(r), spec.pricePerUnit).catch((e: Error) => {
             this.#init.log?.(`paying job ${job.id} failed: ${e.message}`);
             return [];
           });
@@ -402,14 +410,9 @@ export class TabmeshNode extends EventTarget {
   }
 
   #offers(): WorkerOffer[] {
-    const out: WorkerOffer[] = [];
-    for (const p of this.peers()) {
-      const c = p.capability;
-      if (!p.direct || !c || c.freeSlots < 1) continue;
-      if (this.#payments && !this.#payments.eligibleSeen(c.payout)) continue;
-      out.push({ peer: p.id, address: c.payout, slots: c.freeSlots, priceFloor: c.priceFloor, gflops: c.gflops });
-    }
-    return out;
+    // Stake is the operator's: the key that signs claims is the one that can be slashed.
+    const payments = this.#payments;
+    return workerOffers(this.peers(), payments ? (operator) => payments.eligibleSeen(operator) : undefined);
   }
 
   async #runLocally(bundle: ModelBundle, input: Float32Array, batch: number): Promise<Float32Array> {
@@ -470,8 +473,9 @@ export class TabmeshNode extends EventTarget {
       gflops: this.#score?.gflops ?? 0,
       freeSlots: this.#contributing ? this.#contributeOpts.slots : 0,
       priceFloor: this.#contributeOpts.priceFloor,
-      payout: this.#key.address,
+      payout: this.payoutAddress,
       models: this.#models.modelIds().slice(0, 64),
+      operator: this.#key.address,
     };
     await mesh.advertise(cap).catch((e: Error) => this.#init.log?.(`advertise failed: ${e.message}`));
   }

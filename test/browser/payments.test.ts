@@ -35,7 +35,7 @@ type PaymentsSummary = { address: string; pending: string; settled: string; anch
 type WorkerBalance = { earned: string; settled: string; pending: string; work: string };
 type Balances = { workers: Record<string, WorkerBalance> };
 type Ack = { requester: string; worker: string; cumulativeAmount: string; accepted: boolean; reason: string; inIdbAtAck: boolean };
-type Outcome = { ok: true; wallMs: number; result: { credits: Record<string, number>; perWorker: Record<string, { address?: string; accepted: number }>; lostUnits: number; unitsVerified?: number } } | { ok: false; error: { name: string; message: string } };
+type Outcome = { ok: true; wallMs: number; result: { credits: Record<string, number>; perWorker: Record<string, { operator?: string; payout?: string; accepted: number }>; lostUnits: number; unitsVerified?: number } } | { ok: false; error: { name: string; message: string } };
 type Settle = { receipts: number; txHash: string | null; gasUsed: string; units: string; anchored: number[]; emission: string };
 type Proof = { digest: Hex; proof: { leaf: Hex; epoch: number; epochRoot: Hex; proof: Hex[] } | undefined } | null;
 

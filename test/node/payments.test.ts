@@ -3,7 +3,9 @@
  * identity and ledger), connected by an in-process stand-in for the mesh's request/gossip surface
  * (the real mesh carries the same bytes in the browser tests and the demo). Checks escrow,
  * stake-gated eligibility, receipt delivery, settlement, on-chain balances equal to the ledgers,
- * anchoring with an inclusion proof the contract accepts, emission, and refusal of a forged receipt.
+ * anchoring with an inclusion proof the contract accepts, emission, and refusal of a forged receipt;
+ * and, with a wallet linked as payout address, that receipts, settlement and emission pay the
+ * wallet while stake and claims stay the operator's (the identity key).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesToHex, custom, hexToBytes, parseEther, type Hex } from 'viem';
@@ -18,6 +20,12 @@ import { MAX_SYNC_REQUEST_BYTES, MAX_SYNC_RESPONSE_BYTES, RECEIPT_MESSAGE_BYTES 
 import { Payments } from '../../src/node/payments.ts';
 import { ClaimKey } from '../../src/jobs/claim.ts';
 import { stakingAbi } from '../../src/chain/artifacts.ts';
+import { privateKeyToAccount } from 'viem/accounts';
+import { JobRun } from '../../src/jobs/job-run.ts';
+import { receiptCredits, workerOffers } from '../../src/node/offers.ts';
+import { sha256Hex } from '../../src/mesh/blobs.ts';
+import type { MeshPeer } from '../../src/mesh/index.ts';
+import type { MessageOf } from '../../src/mesh/messages.ts';
 
 type Handler = (msg: unknown, peer: string, ctx: unknown) => unknown;
 
@@ -234,5 +242,119 @@ describe('Payments on the real EVM', () => {
     const source = await tabs[1]!.ledger.receipts();
     expect(n + have.length).toBeGreaterThan(0);
     expect(have.map((r) => r.digest).sort()).toEqual(expect.arrayContaining(source.map((r) => r.digest)));
+  });
+});
+
+describe('a wallet linked as payout address (operator and payout apart)', () => {
+  it('receipts pay the wallet; stake and claims are the operator’s; settlement and emission credit the wallet on-chain', async () => {
+    const wallet = privateKeyToAccount(`0x${'5a'.repeat(32)}`);
+    // A minimal EIP-1193 wallet: one account, personal_sign of the raw peer-link preimage.
+    const eip1193 = {
+      async request({ method, params }: { method: string; params?: unknown[] }): Promise<unknown> {
+        if (method === 'eth_requestAccounts') return [wallet.address];
+        if (method === 'personal_sign') return wallet.signMessage({ message: { raw: (params as [Hex])[0] } });
+        throw new Error(`unsupported ${method}`);
+      },
+    };
+    const requester = tab('reqW');
+    const worker = tab('wW');
+    await requester.start();
+    await worker.start();
+    const payoutEvents: string[] = [];
+    worker.addEventListener('payout', (e) => payoutEvents.push((e as CustomEvent<{ payout: string }>).detail.payout));
+    expect(worker.payoutAddress, 'before a wallet: the identity address').toBe(worker.address);
+    const link = await worker.connectWallet(eip1193);
+    expect(await verifyPeerLink(link, 'wW')).toBe(wallet.address.toLowerCase());
+    const walletAddr = wallet.address.toLowerCase();
+    expect(worker.payoutAddress).toBe(walletAddr);
+    expect(worker.address).not.toBe(walletAddr);
+    expect(payoutEvents, 'TabmeshNode re-advertises on this event').toEqual([walletAddr]);
+
+    // The capability TabmeshNode advertises: operator = identity, payout = wallet (lowercase on the wire).
+    const capability: MessageOf<'capability'> = { adapter: 't', gflops: 1, freeSlots: 2, priceFloor: 0n, payout: worker.payoutAddress.toLowerCase(), models: [], operator: worker.address.toLowerCase() };
+    const peer: MeshPeer = { id: 'wW', direct: true, connected: true, directSince: 0, score: 0, offences: 0, lastOffence: null, capability, capabilityAt: 0, bannedUntil: null };
+    // Stake is the operator's: bonded by the identity, read for the operator; the wallet has none.
+    await worker.ensureStake();
+    expect(await requester.isEligible(worker.address)).toBe(true);
+    expect(await requester.isEligible(wallet.address)).toBe(false);
+    const eligible = (operator: string) => requester.eligibleSeen(operator);
+    expect(workerOffers([peer], eligible)).toEqual([{ peer: 'wW', operator: capability.operator, payout: capability.payout, slots: 2, priceFloor: 0n, gflops: 1 }]);
+    expect(workerOffers([{ ...peer, capability: { ...capability, operator: capability.payout } }], eligible), 'an unstaked operator is not offered units').toEqual([]);
+
+    // A job: the worker's results carry claims; one signed by the wallet (payout) key is refused, the operator's accepted.
+    const operatorKey = ClaimKey.fromSigner(worker.identity);
+    const walletKey = ClaimKey.fromSecret(hexToBytes(`0x${'5a'.repeat(32)}`));
+    const acks: { signer: string; accepted: boolean; reason: string }[] = [];
+    const CLASSES = 4;
+    let run!: JobRun;
+    const answer = async (msg: MessageOf<'unit-assign'>) => {
+      const logits = new Float32Array(msg.batch * CLASSES).map((_, i) => (i % CLASSES === 0 ? 5 : 0));
+      const output = new Uint8Array(logits.buffer);
+      const outputHash = await sha256Hex(output);
+      for (const key of [walletKey, operatorKey]) {
+        const ack = run.onResult('wW', { jobId: msg.jobId, unitIndex: msg.unitIndex, output, outputHash, claim: key.sign({ jobId: msg.jobId, unitIndex: msg.unitIndex, outputHash }) }, outputHash);
+        acks.push({ signer: key.address, ...ack });
+      }
+    };
+    const price = parseEther('0.01');
+    run = new JobRun({
+      jobId: '7e'.repeat(32),
+      spec: { inputs: new Float32Array(10 * 3), samples: 10, unitSize: 5, replication: 1, pricePerUnit: price, spotCheck: 0, deadlineMs: 20_000 },
+      model: { modelId: 'cd'.repeat(32), classes: CLASSES, sampleSize: 3, task: 'classify' },
+      transport: {
+        offers: () => workerOffers([peer], eligible),
+        assign: async (_peer, msg) => {
+          setTimeout(() => void answer(msg), 1);
+          return { accepted: true, reason: '' };
+        },
+        cancel: async () => undefined,
+        announce: async () => undefined,
+      },
+      self: 'reqW',
+    });
+    run.start();
+    const result = await run.result;
+    expect(acks.filter((a) => a.signer === walletKey.address).length, 'one wallet-signed result per unit').toBe(2);
+    expect(acks.filter((a) => a.signer === walletKey.address).every((a) => !a.accepted && /not the operator address/.test(a.reason)), JSON.stringify(acks)).toBe(true);
+    expect(acks.filter((a) => a.signer === operatorKey.address).every((a) => a.accepted)).toBe(true);
+    expect(result.credits['wW']).toBe(2);
+    expect(result.perWorker['wW']).toMatchObject({ operator: worker.address.toLowerCase(), payout: wallet.address.toLowerCase() });
+
+    // The requester's receipt pays the wallet; the worker's tab stores it before the ack.
+    await requester.ensureEscrow(price * 10n);
+    const credits = receiptCredits(result);
+    expect(credits).toEqual([{ peer: 'wW', units: 2, address: wallet.address.toLowerCase() }]);
+    const [receipt] = await requester.payWorkers(credits, price);
+    expect(receipt!.worker).toBe(walletAddr);
+    expect(receipt!.cumulativeAmount).toBe(price * 2n);
+    expect((await worker.ledger.receipt(requester.address, wallet.address))?.cumulativeAmount).toBe(price * 2n);
+    expect(await worker.ledger.receipt(requester.address, worker.address)).toBeUndefined();
+    expect((await worker.summary()).pending).toBe(price * 2n);
+
+    // The operator's tab settles it (paying the gas); the contract credits the wallet.
+    const { token, settlement } = worker.chain.contracts;
+    const [walletBefore, operatorBefore] = await Promise.all([token.read.balanceOf([wallet.address]), token.read.balanceOf([worker.address])]);
+    const s1 = await worker.settleNow();
+    expect(s1.receipts).toBe(1);
+    expect((await settlement.read.settled([requester.address, wallet.address]))[0]).toBe(price * 2n);
+    expect((await settlement.read.settled([requester.address, worker.address]))[0]).toBe(0n);
+    const [, , workerShare] = await settlement.read.splitFee([price * 2n]);
+    expect(await token.read.balanceOf([wallet.address])).toBe(walletBefore + workerShare);
+    expect(await token.read.balanceOf([worker.address]), 'nothing paid to the operator').toBe(operatorBefore);
+    const summary = await worker.summary();
+    expect(summary).toMatchObject({ address: worker.address, payout: walletAddr, settled: price * 2n, pending: 0n, tokenBalance: walletBefore + workerShare });
+    expect(summary.bonded, 'stake stays the operator’s').toBeGreaterThan(0n);
+
+    // The epoch ends: emission is claimed for the wallet (claimEmissionFor, gas from the operator).
+    await increaseTime(config.addresses.profile.epochSeconds + 1);
+    const s2 = await worker.settleNow();
+    expect(s2.emission).toBeGreaterThan(0n);
+    expect(await token.read.balanceOf([wallet.address])).toBe(walletBefore + workerShare + s2.emission);
+    expect(await token.read.balanceOf([worker.address])).toBe(operatorBefore);
+
+    // Disconnecting: payout goes back to the identity address, and the event fires again.
+    await worker.disconnectWallet();
+    expect(worker.payoutAddress).toBe(worker.address);
+    expect(payoutEvents).toEqual([walletAddr, worker.address]);
   });
 });

@@ -68,13 +68,13 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
   H,
   async start() {
     await mesh.start();
-    await mesh.advertise({ adapter: 'harness', gflops: 1.5, freeSlots: 2, priceFloor: 1n, payout: '0x' + '11'.repeat(20), models: [] });
+    await mesh.advertise({ adapter: 'harness', gflops: 1.5, freeSlots: 2, priceFloor: 1n, payout: '0x' + '11'.repeat(20), models: [], operator: '0x' + '11'.repeat(20) });
     return mesh.peerId;
   },
   peerId: () => mesh.peerId,
   /** Advertises the harness capability again with `freeSlots` (gossiped at once). */
   async advertiseSlots(freeSlots: number) {
-    await mesh.advertise({ adapter: 'harness', gflops: 1.5, freeSlots, priceFloor: 1n, payout: '0x' + '11'.repeat(20), models: [] });
+    await mesh.advertise({ adapter: 'harness', gflops: 1.5, freeSlots, priceFloor: 1n, payout: '0x' + '11'.repeat(20), models: [], operator: '0x' + '11'.repeat(20) });
   },
   summary() {
     const s = mesh.state();

@@ -129,7 +129,7 @@ describe('message codecs', () => {
     const hugeDeadline = job.slice();
     new DataView(hugeDeadline.buffer).setBigUint64(hugeDeadline.byteLength - 8, 2n ** 60n);
     expect(() => decodeMessage(hugeDeadline, ['job-announce'])).toThrow(/job-announce.deadline is .* beyond 2\^53-1/);
-    const cap = encodeMessage('capability', { adapter: '', gflops: 1, freeSlots: 0, priceFloor: 0n, payout: '0x' + '0'.repeat(40), models: [] });
+    const cap = encodeMessage('capability', { adapter: '', gflops: 1, freeSlots: 0, priceFloor: 0n, payout: '0x' + '0'.repeat(40), models: [], operator: '0x' + '0'.repeat(40) });
     new DataView(cap.buffer).setFloat64(1 + 4, Number.NaN);
     expect(() => decodeMessage(cap, ['capability'])).toThrow(/capability.gflops is NaN/);
   });

@@ -3,7 +3,7 @@ import { PeerBook, type CapabilityChange } from '../../../src/mesh/peer-book.ts'
 import type { MessageOf } from '../../../src/mesh/messages.ts';
 
 const cap = (over: Partial<MessageOf<'capability'>> = {}): MessageOf<'capability'> => ({
-  adapter: 'swiftshader', gflops: 3.5, freeSlots: 2, priceFloor: 0n, payout: `0x${'ab'.repeat(20)}`, models: ['cd'.repeat(32)], ...over,
+  adapter: 'swiftshader', gflops: 3.5, freeSlots: 2, priceFloor: 0n, payout: `0x${'ab'.repeat(20)}`, models: ['cd'.repeat(32)], operator: `0x${'ef'.repeat(20)}`, ...over,
 });
 
 describe('PeerBook', () => {
@@ -56,6 +56,7 @@ describe('PeerBook', () => {
       { freeSlots: 0, gflops: 4, priceFloor: 1n, adapter: 'other', payout: `0x${'cd'.repeat(20)}` },
       { freeSlots: 0, gflops: 4, priceFloor: 1n, adapter: 'other', payout: `0x${'cd'.repeat(20)}`, models: ['cd'.repeat(32), 'ef'.repeat(32)] },
       { freeSlots: 0, gflops: 4, priceFloor: 1n, adapter: 'other', payout: `0x${'cd'.repeat(20)}`, models: ['ef'.repeat(32), 'cd'.repeat(32)] },
+      { freeSlots: 0, gflops: 4, priceFloor: 1n, adapter: 'other', payout: `0x${'cd'.repeat(20)}`, models: ['ef'.repeat(32), 'cd'.repeat(32)], operator: `0x${'12'.repeat(20)}` },
     ];
     for (const c of changes) expect(book.setCapability('a', cap(c)), JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(true);
     expect(seen.length).toBe(1 + changes.length);
