@@ -240,6 +240,9 @@ describe('JobRun', () => {
     expect(Array.from(r.argmax)).toEqual(expected(10));
     expect(r.credits['bad1']).toBeUndefined();
     expect(r.credits['bad2']).toBeUndefined();
+    // Caught by the requester's own run, not merely outvoted: recorded as such.
+    expect(r.perWorker['bad1']!.spotCheckFailed ?? 0).toBeGreaterThan(0);
+    expect(r.perWorker['good1']!.spotCheckFailed ?? 0).toBe(0);
   });
 
   it('paces units ahead: a one-slot worker gets its next unit before it finishes the current one, never more than one ahead, never before its first result', async () => {

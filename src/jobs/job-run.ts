@@ -303,7 +303,9 @@ export class JobRun extends EventTarget implements JobHandle {
       u.verifiedAt = Date.now();
       for (const w of v.winners) this.#tallyOf(w).accepted++;
       for (const w of v.losers) {
-        this.#tallyOf(w).rejected++;
+        const t = this.#tallyOf(w);
+        t.rejected++;
+        if (u.reference) t.spotCheckFailed = (t.spotCheckFailed ?? 0) + 1;
         this.#mismatches++;
       }
       for (const a of u.assignments.values()) if (a.status === 'assigning' || a.status === 'running') this.#endAssignment(u, a, 'failed');

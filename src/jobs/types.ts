@@ -49,6 +49,12 @@ export interface WorkerTally {
   operator?: string;
   /** Where its receipts pay (the operator, or a wallet it linked), when it was known at assignment. */
   payout?: string;
+  /**
+   * Results that disagreed with the requester's own run of a spot-checked unit. Unlike losing a
+   * vote among replicas, this is the requester's first-hand evidence that the worker lied, and it
+   * forfeits the worker's pay for the whole job (src/node/offers.ts receiptCredits).
+   */
+  spotCheckFailed?: number;
 }
 
 /** Two valid claims from one worker for one unit with different output hashes. */

@@ -6,7 +6,7 @@
  *   (the operator signs claims and is what equivocation slashes), each offer carrying both the
  *   operator (JobRun checks claims against it) and the *payout* address (where receipts pay);
  * - `receiptCredits`: a finished job's credited units per worker, addressed to each worker's
- *   payout address as recorded when it was assigned.
+ *   payout address as recorded when it was assigned (nothing for a worker a spot check caught).
  *
  * @example
  * const offers = workerOffers(mesh.peers(), (operator) => payments.eligibleSeen(operator));
@@ -27,9 +27,15 @@ export function workerOffers(peers: readonly MeshPeer[], eligible?: (operator: s
   return out;
 }
 
-/** One credit per credited worker, paying its payout address (workers whose offer was never seen are skipped). */
+/**
+ * One credit per credited worker, paying its payout address. Skipped: workers whose offer was
+ * never seen, and workers a spot check caught (their result disagreed with the requester's own
+ * run): they forfeit the whole job's pay, which is what makes colluding replicas and lazy answers
+ * lose money at the default spot-check rate (src/economy/README.md, attacks).
+ */
 export function receiptCredits(r: Pick<JobResult, 'credits' | 'perWorker'>): { peer: string; units: number; address: string }[] {
   return Object.entries(r.credits)
+    .filter(([peer]) => (r.perWorker[peer]?.spotCheckFailed ?? 0) === 0)
     .map(([peer, units]) => ({ peer, units, address: r.perWorker[peer]?.payout ?? '' }))
     .filter((c) => c.address !== '');
 }

@@ -77,7 +77,12 @@ export interface ContributeOptions {
   priceFloor?: bigint;
 }
 
-const DEFAULTS = { unitSize: 50, replication: 2, pricePerUnit: 10n ** 15n, spotCheck: 0, deadlineMs: 10 * 60_000 };
+/**
+ * spotCheck 0.02: the requester re-runs 2% of units on its own GPU. The simulator finds colluding
+ * replicas profitable below 0.81% and lazy answers below 0.79% (src/economy/README.md); a caught
+ * worker forfeits the job's pay (offers.ts receiptCredits).
+ */
+const DEFAULTS = { unitSize: 50, replication: 2, pricePerUnit: 10n ** 15n, spotCheck: 0.02, deadlineMs: 10 * 60_000 };
 
 function randomHex32(): string {
   const b = crypto.getRandomValues(new Uint8Array(32));

@@ -115,6 +115,21 @@ describe('ledger payloads on the mesh', () => {
   });
 });
 
+describe('receiptCredits', () => {
+  it('pays credited workers at their payout address; a worker a spot check caught forfeits the job', () => {
+    const credits = receiptCredits({
+      credits: { honest: 4, caught: 3, unseen: 2 },
+      perWorker: {
+        honest: { assigned: 4, accepted: 4, rejected: 0, payout: '0xaa' },
+        caught: { assigned: 4, accepted: 3, rejected: 1, spotCheckFailed: 1, payout: '0xbb' },
+        outvoted: { assigned: 2, accepted: 0, rejected: 2, payout: '0xcc' },
+        unseen: { assigned: 2, accepted: 2, rejected: 0 },
+      },
+    });
+    expect(credits).toEqual([{ peer: 'honest', units: 4, address: '0xaa' }]);
+  });
+});
+
 describe('Payments on the real EVM', () => {
   it('pays verified work: escrow, stake, receipts, settlement, anchoring, emission; ledgers equal the chain', async () => {
     const requester = tab('req');
