@@ -207,7 +207,7 @@ export async function dispatchFigures(swarm: Swarm, wallMs: number, replication:
 
 type Progress = { counts: Record<string, number>; done: boolean; units: number };
 type Outcome =
-  | { ok: true; wallMs: number; result: { accuracy?: number; credits: Record<string, number>; perWorker: Record<string, { assigned: number; accepted: number; rejected: number }>; mismatchesDetected: number; equivocations: number; lostUnits: number; units?: number; unitsVerified?: number; unitsPerSecond: number; latencyMs: { p50: number; p95: number }; argmax: number[] } }
+  | { ok: true; wallMs: number; result: { accuracy?: number; credits: Record<string, number>; perWorker: Record<string, { assigned: number; accepted: number; rejected: number }>; mismatchesDetected: number; equivocations: number; spotChecked: number; lostUnits: number; units?: number; unitsVerified?: number; unitsPerSecond: number; latencyMs: { p50: number; p95: number }; argmax: number[] } }
   | { ok: false; wallMs: number; error: { name: string; message: string } };
 
 let summaryPrinted = false;
@@ -307,6 +307,7 @@ async function main(): Promise<number> {
       p95LatencyMs: Math.round(r.latencyMs.p95),
       mismatchesDetected: r.mismatchesDetected,
       equivocations: r.equivocations,
+      spotChecked: r.spotChecked,
       replication,
       tabs,
       corrupt,

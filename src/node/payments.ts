@@ -44,7 +44,7 @@ import {
 } from 'viem';
 import { toAccount } from 'viem/accounts';
 import { createChainClients, localChain, networkContracts } from '../chain/clients.ts';
-import { meshGovernorAbi, settlementAbi, stakingAbi } from '../chain/artifacts.ts';
+import { settlementAbi, stakingAbi } from '../chain/artifacts.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { decodeRevert } from '../chain/errors.ts';
 import {
@@ -726,4 +726,3 @@ export class Payments extends EventTarget {
   }
 }
 
-export { meshGovernorAbi, type StoredReceipt };
