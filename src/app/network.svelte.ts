@@ -8,7 +8,10 @@
  * URL flags: `?relay=<multiaddr>` picks the relay (else VITE_TABMESH_RELAY, which `npm start`
  * sets); `?debug` exposes this state as `globalThis.tabmesh.network` and enables device-loss
  * simulation in the compute worker; `?debug&corrupt` makes this tab a contributor that flips its
- * outputs (for end-to-end tests of verification).
+ * outputs (for end-to-end tests of verification). `?identity=<name>` gives the tab its own chain
+ * identity and ledger (IndexedDB `tabmesh-identity-<name>`, `tabmesh-ledger-<name>`) instead of the
+ * browser profile's one, as a separate profile would; `?settleEveryMs=<n>` sets the background
+ * settlement period (0: only "Settle now"). Both exist for tests of several tabs in one profile.
  */
 import type { TabmeshNode, TabmeshNodeInit } from '../node/index.ts';
 import { TabmeshClient, type ClientJob, type ContributorInfo, type JobProgress, type JobResult, type MeshPeer, type GpuUnavailableReason } from '../client/index.ts';
@@ -92,7 +95,12 @@ class NetworkState {
     const q = params();
     const debug = q.has('debug');
     this.status = { kind: 'connecting' };
+    const identity = q.get('identity');
+    const settleEvery = q.get('settleEveryMs');
     const init: TabmeshNodeInit = {
+      ...(identity || settleEvery !== null
+        ? { payments: { ...(identity ? { profile: identity } : {}), ...(settleEvery !== null && /^\d+$/.test(settleEvery) ? { settleEveryMs: Number(settleEvery) } : {}) } }
+        : {}),
       ...(debug ? { compute: { debug: true } } : {}),
       ...(debug && q.has('corrupt') ? { faults: { corruptResults: true } } : {}),
     };
