@@ -19,6 +19,8 @@ import { makeWaitFor } from '../support/wait-for.ts';
 const N = 4;
 const FUZZ_STREAMS = Number(process.env.MESH_FUZZ_STREAMS ?? 2000);
 const FUZZ_SEED = Number(process.env.MESH_FUZZ_SEED ?? 20251125);
+/** 'served' (the protocols the target serves, from identify) or 'all' (every protocol, served or not). */
+const FUZZ_PROTOCOLS = process.env.MESH_FUZZ_PROTOCOLS === 'all' ? 'all' : 'served';
 
 type Summary = {
   peerId: string;
@@ -187,6 +189,29 @@ describe('mesh of 4 Chromium tabs', () => {
     await expect(call(sender, 'assign', ids[target], 9, 1000)).resolves.toMatchObject({ accepted: true });
   });
 
+  it('a stream for a protocol the peer does not serve fails with ProtocolNotSupportedError / UnsupportedProtocolError and leaves the link up', async () => {
+    // A tab without payments serves neither receipt nor ledger-sync: a newer or differently
+    // configured tab asking for them must get "na" from multistream-select, not lose the link.
+    const [from, to] = [1, 2];
+    type R = { errors: Record<string, number>; before: { id: string; status: string }[]; after: { id: string; status: string }[]; directPeer: boolean };
+    const target0 = await summary(to);
+    const t0 = Date.now();
+    for (const [name, parallel] of [['receipt', 1], ['ledger-sync', 1], ['receipt', 8], ['ledger-sync', 8]] as const) {
+      const r = await call<R>(from, 'unservedStreams', ids[to], name, 50, parallel);
+      const what = `${name}, ${parallel} at a time`;
+      expect(r.errors, `${what}: how the 50 streams failed`).toEqual({ ProtocolNotSupportedError: 25, UnsupportedProtocolError: 25 });
+      expect(r.before.filter((c) => c.status === 'open').length, `${what}: open direct links before`).toBeGreaterThan(0);
+      expect(r.after, `${what}: the direct links after (same connection, still open)`).toEqual(r.before);
+      expect(r.directPeer, `${what}: still a direct peer`).toBe(true);
+      await expect(call(from, 'assign', ids[to], 60, 100), `${what}: a normal request afterwards`).resolves.toMatchObject({ accepted: true });
+    }
+    const target1 = await summary(to);
+    expect(target1.conns.filter((c) => c.peer === ids[from] && c.direct), 'the target side of the link').toEqual(target0.conns.filter((c) => c.peer === ids[from] && c.direct));
+    expect(target1.rejected, 'asking for an unserved protocol is no offence').toBe(target0.rejected);
+    expect(target1.events.filter((e) => e.wall >= t0), 'connect/disconnect/ban events at the target').toEqual([]);
+    expect((await summary(from)).events.filter((e) => e.wall >= t0), 'connect/disconnect/ban events at the sender').toEqual([]);
+  });
+
   it('fetches content-addressed blobs tab to tab, chunked and verified', async () => {
     const size = 2.5 * 256 * 1024 + 7; // three chunks, the last one partial
     const hash = await call<string>(1, 'makeBlob', size);
@@ -214,20 +239,25 @@ describe('mesh of 4 Chromium tabs', () => {
     const stable = () => pages[0]!.evaluate((except) => (globalThis as any).meshHarness.stableState(except), ids[3]);
     const before = await stable();
     const s0 = await summary(0);
-    const r = await call<{ sent: number; noConn: number; kinds: Record<string, number>; ms: number }>(3, 'fuzzStreams', ids[0], FUZZ_STREAMS, FUZZ_SEED);
-    expect(r.noConn, 'fuzz frames that found no connection (the target dropped the link)').toBe(0);
+    type Fuzz = { sent: number; noConn: number; kinds: Record<string, number>; outcomes: Record<string, number>; protocols: string[]; unsupported: string[]; ms: number };
+    const r = await call<Fuzz>(3, 'fuzzStreams', ids[0], FUZZ_STREAMS, FUZZ_SEED, 8, FUZZ_PROTOCOLS);
+    expect(r.noConn, `fuzz frames that found no connection (the target dropped the link); outcomes ${JSON.stringify(r.outcomes)}`).toBe(0);
+    // Tab 0 has no payments: it serves neither receipt nor ledger-sync. Frames for those end at
+    // multistream-select's "na" ('unsupported') and must leave the link up (checked above).
+    expect(r.unsupported, 'fuzzed protocols the target answered "na" to').toEqual(FUZZ_PROTOCOLS === 'all' ? ['ledger-sync', 'receipt'] : []);
+    const expected = FUZZ_STREAMS - (r.outcomes.unsupported ?? 0);
     const s1 = await waitFor(
-      `tab 0 to reject (nearly) all ${FUZZ_STREAMS} malformed frames`,
+      `tab 0 to reject (nearly) all ${expected} malformed frames for the protocols it serves`,
       20_000,
       async () => {
         const s = await summary(0);
-        return s.rejected - s0.rejected + (s.handlerCalls - s0.handlerCalls) >= FUZZ_STREAMS && s;
+        return s.rejected - s0.rejected + (s.handlerCalls - s0.handlerCalls) >= expected && s;
       },
       () => summary(0),
     );
     const rejected = s1.rejected - s0.rejected;
     figures.fuzz = { ...r, rejected, acceptedByChance: s1.handlerCalls - s0.handlerCalls, ms: Math.round(r.ms) };
-    expect(rejected, 'frames rejected by the target').toBeGreaterThanOrEqual(Math.floor(FUZZ_STREAMS * 0.99));
+    expect(rejected, `frames rejected by the target (outcomes ${JSON.stringify(r.outcomes)})`).toBeGreaterThanOrEqual(Math.floor(expected * 0.99));
     expect(s1.errors, 'page errors on the target').toEqual([]);
     // Still working: valid requests from the attacker and from a bystander are answered.
     await expect(call(3, 'assign', ids[0], 7, 10)).resolves.toMatchObject({ accepted: true });

@@ -115,11 +115,21 @@ export function malformed(p: ProtocolName, rnd: () => number): { kind: string; b
   }
 }
 
-/** Sends raw bytes on a fresh stream of protocol `p` over a direct link to `peer`; 'closed', 'reset' or 'no-conn'. */
+/**
+ * Sends raw bytes on a fresh stream of protocol `p` over a direct link to `peer`: 'closed',
+ * 'reset', 'unsupported' (`peer` answered "na" to `p`: nothing was sent), 'no-stream:<error>'
+ * (the stream did not open) or 'no-conn'.
+ */
 export async function rawSend(mesh: MeshNode, peer: string, p: ProtocolName, bytes: Uint8Array): Promise<string> {
   const conn = mesh.libp2p.getConnections().find((c) => c.remotePeer.toString() === peer && c.status === 'open' && isDirectAddr(c.remoteAddr));
   if (!conn) return 'no-conn';
-  const stream = await conn.newStream(PROTOCOLS[p].id, { signal: AbortSignal.timeout(5000) });
+  let stream;
+  try {
+    stream = await conn.newStream(PROTOCOLS[p].id, { signal: AbortSignal.timeout(5000) });
+  } catch (e) {
+    const name = (e as Error)?.name;
+    return name === 'UnsupportedProtocolError' ? 'unsupported' : `no-stream:${name}`;
+  }
   try {
     // Oversized data goes in pieces as a real sender would; the receiver must stop at the header.
     for (let off = 0; off < bytes.byteLength; off += 65536) if (!stream.send(bytes.subarray(off, off + 65536))) await stream.onDrain({ signal: AbortSignal.timeout(5000) });

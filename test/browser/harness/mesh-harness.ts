@@ -80,7 +80,9 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
     const s = mesh.state();
     const conns = mesh.libp2p.getConnections().map((c) => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direct: isDirectAddr(c.remoteAddr), status: c.status }));
     const topicPeers = mesh.libp2p.services.pubsub.getSubscribers(TOPICS.jobs.id).map(String);
-    return { ...s, direct: mesh.directPeers(), topicPeers, relayConnected: mesh.relayConnected(), conns, dial: mesh.dialStats, rejected: mesh.rejectedCount, handlerCalls: H.handlerCalls, errors: H.errors, events: H.events };
+    // JSON-safe (a test's waitFor prints it on a timeout): the capability's priceFloor is a bigint.
+    const peers = s.peers.map((p: MeshPeer) => (p.capability ? { ...p, capability: { ...p.capability, priceFloor: String(p.capability.priceFloor) } } : p));
+    return { ...s, peers, direct: mesh.directPeers(), topicPeers, relayConnected: mesh.relayConnected(), conns, dial: mesh.dialStats, rejected: mesh.rejectedCount, handlerCalls: H.handlerCalls, errors: H.errors, events: H.events };
   },
   /** State minus volatile fields, for before/after comparison. */
   stableState(except?: string) {
@@ -178,10 +180,52 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
     }
     return out;
   },
-  /** Sends `n` malformed frames over every protocol to `peer`, `parallel` at a time. */
-  async fuzzStreams(peer: string, n: number, seed: number, parallel = 8) {
+  /**
+   * Opens `n` streams to `peer` for protocol `name` (one `peer` does not serve), `parallel` at a
+   * time, alternating the node's `request` and a bare `newStream` (what the fuzzer uses). Returns
+   * how each failed (error names), and the direct link before and after: same connection id,
+   * its status, whether `peer` is still a direct peer.
+   */
+  async unservedStreams(peer: string, name: ProtocolName, n: number, parallel = 1) {
+    const direct = () => mesh.libp2p.getConnections().filter((c) => c.remotePeer.toString() === peer && isDirectAddr(c.remoteAddr));
+    const before = direct().map((c) => ({ id: c.id, status: c.status }));
+    const errors: Record<string, number> = {};
+    const count = (e: unknown) => {
+      const k = (e as Error)?.name ?? String(e);
+      errors[k] = (errors[k] ?? 0) + 1;
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        const i = next++;
+        if (i % 2 === 0) {
+          const msg = name === 'receipt' ? { data: new Uint8Array(8) } : name === 'ledger-sync' ? { data: Uint8Array.of(2) } : null;
+          if (!msg) throw new Error(`unservedStreams: no request for ${name}`);
+          await mesh.request(peer, name as 'receipt', msg, { timeoutMs: 10_000 }).then(() => count({ name: 'no error' }), count);
+        } else {
+          const conn = direct().find((c) => c.status === 'open');
+          if (!conn) {
+            count({ name: 'no-conn' });
+            continue;
+          }
+          await conn.newStream(PROTOCOLS[name].id, { signal: AbortSignal.timeout(10_000) }).then((s) => (count({ name: 'no error' }), s.abort(new Error('unexpected'))), count);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    // Let any close that the failures set off land before looking.
+    await new Promise((r) => setTimeout(r, 500));
+    const after = direct().map((c) => ({ id: c.id, status: c.status }));
+    return { errors, before, after, directPeer: mesh.directPeers().includes(peer) };
+  },
+  /**
+   * Sends `n` malformed frames to `peer`, `parallel` at a time, over the protocols it serves
+   * (`protocols: 'served'`, from identify) or over all of them, served or not (`'all'`: frames for
+   * an unserved protocol end at multistream-select's "na", outcome 'unsupported').
+   */
+  async fuzzStreams(peer: string, n: number, seed: number, parallel = 8, protocols: 'served' | 'all' = 'served') {
     const rnd = prng(seed);
-    const protos = await servedProtocols(mesh, peer);
+    const protos = protocols === 'all' ? (Object.keys(PROTOCOLS) as ProtocolName[]) : await servedProtocols(mesh, peer);
     const jobs = Array.from({ length: n }, () => {
       const p = protos[Math.floor(rnd() * protos.length)]!;
       return { p, ...malformed(p, rnd) };
@@ -189,17 +233,21 @@ mesh.subscribe('capabilities', (m, from) => H.gossip.push({ topic: 'capabilities
     const kinds: Record<string, number> = {};
     let next = 0;
     let noConn = 0;
+    const outcomes: Record<string, number> = {};
+    const unsupported = new Set<ProtocolName>();
     const worker = async () => {
       while (next < jobs.length) {
         const j = jobs[next++]!;
         kinds[j.kind] = (kinds[j.kind] ?? 0) + 1;
-        const r = await rawSend(mesh, peer, j.p, j.bytes).catch(() => 'error');
+        const r = await rawSend(mesh, peer, j.p, j.bytes).catch((e: Error) => `error:${e?.name}`);
+        if (r === 'unsupported') unsupported.add(j.p);
+        outcomes[r] = (outcomes[r] ?? 0) + 1;
         if (r === 'no-conn') noConn++;
       }
     };
     const t0 = performance.now();
     await Promise.all(Array.from({ length: parallel }, worker));
-    return { sent: n, noConn, kinds, ms: performance.now() - t0 };
+    return { sent: n, noConn, kinds, outcomes, protocols: protos, unsupported: [...unsupported].sort(), ms: performance.now() - t0 };
   },
   /** Publishes `n` malformed gossip messages (the attacker switches its own validators off). */
   async fuzzGossip(n: number, seed: number) {
