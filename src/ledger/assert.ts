@@ -78,49 +78,14 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-// ---- byte helpers (shared by the codec, digests and stores) ----
+// ---- byte helpers (hex <-> bytes: viem's bytesToHex / hexToBytes / bytesToBigInt) ----
 
-const HEX_CHARS = '0123456789abcdef';
-
-export function bytesToHex(b: Uint8Array): Hex {
-  let s = '0x';
-  for (let i = 0; i < b.length; i++) {
-    const x = b[i] as number;
-    s += HEX_CHARS[x >> 4]! + HEX_CHARS[x & 15]!;
-  }
-  return s as Hex;
-}
-
-/** Trusted input (already checked): '0x' + even hex. */
-export function hexToBytes(h: string): Uint8Array<ArrayBuffer> {
-  const n = (h.length - 2) >> 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = parseInt(h.slice(2 + 2 * i, 4 + 2 * i), 16);
-  return out;
-}
-
-/** Big-endian 32-byte word of a uint256. */
-export function u256Bytes(x: bigint, out = new Uint8Array(32), offset = 0): Uint8Array {
+/** Big-endian 32-byte word of a uint256, written into `out` at `offset`. */
+export function u256Bytes(x: bigint, out: Uint8Array = new Uint8Array(32), offset = 0): Uint8Array {
   let v = x;
   for (let i = 31; i >= 0; i--) {
     out[offset + i] = Number(v & 0xffn);
     v >>= 8n;
   }
   return out;
-}
-
-export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint {
-  let hex = '';
-  for (let i = start; i < end; i++) {
-    const x = b[i] as number;
-    hex += HEX_CHARS[x >> 4]! + HEX_CHARS[x & 15]!;
-  }
-  return hex ? BigInt('0x' + hex) : 0n;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
 }

@@ -8,8 +8,8 @@
  * const w = new Writer(64); w.u8(1); w.address('0x…'); const bytes = w.finish();
  * const r = new Reader(bytes, 'msg'); r.u8('tag'); r.address('requester'); r.end();
  */
-import type { Address, Hex } from 'viem';
-import { bytesToHex, hexToBytes } from './assert.ts';
+import { bytesToBigInt, bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
+import { u256Bytes } from './assert.ts';
 import { DecodeError, EncodeError } from './errors.ts';
 
 export class Writer {
@@ -54,12 +54,8 @@ export class Writer {
   }
   u256(v: bigint, field = 'u256'): void {
     if (typeof v !== 'bigint' || v < 0n || v >= 1n << 256n) throw new EncodeError(field, `must be a uint256, got ${v}`);
-    const at = this.#room(32, field);
-    let x = v;
-    for (let i = 31; i >= 0; i--) {
-      this.#buf[at + i] = Number(x & 0xffn);
-      x >>= 8n;
-    }
+    const at = this.#room(32, field); // may grow #buf: take the offset before reading it
+    u256Bytes(v, this.#buf, at);
   }
   raw(b: Uint8Array, length: number, field: string): void {
     if (!(b instanceof Uint8Array) || b.length !== length) throw new EncodeError(field, `must be ${length} bytes`);
@@ -68,7 +64,7 @@ export class Writer {
   }
   hexFixed(h: string, length: number, field: string): void {
     if (typeof h !== 'string' || h.length !== 2 + 2 * length || !/^0x[0-9a-fA-F]*$/.test(h)) throw new EncodeError(field, `must be 0x + ${2 * length} hex digits`);
-    this.raw(hexToBytes(h), length, field);
+    this.raw(hexToBytes(h as Hex), length, field);
   }
   address(a: string, field = 'address'): void {
     this.hexFixed(a, 20, field);
@@ -117,7 +113,7 @@ export class Reader {
   }
   u256(field: string): bigint {
     const at = this.#take(32, field);
-    return BigInt(bytesToHex(this.#b.subarray(at, at + 32)));
+    return bytesToBigInt(this.#b.subarray(at, at + 32));
   }
   raw(length: number, field: string): Uint8Array {
     const at = this.#take(length, field);

@@ -17,8 +17,8 @@
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { Address, Hex } from 'viem';
-import { assertAddress, assertBytes, assertHex, bytesToHex, hexToBytes } from './assert.ts';
+import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
+import { assertAddress, assertBytes, assertHex } from './assert.ts';
 import { KeyFileError, WrongPasswordError } from './errors.ts';
 import { publicKeyToAddress } from './recover-receipt-signer.ts';
 

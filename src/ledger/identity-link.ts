@@ -14,8 +14,8 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { recoverMessageAddress, type Address, type Hex } from 'viem';
-import { assertAddress, assertBytes, assertHex, assertString, bytesToHex } from './assert.ts';
+import { bytesToHex, recoverMessageAddress, type Address, type Hex } from 'viem';
+import { assertAddress, assertBytes, assertHex, assertString } from './assert.ts';
 import { LedgerError, PeerLinkError } from './errors.ts';
 import { publicKeyToAddress, recoverDigestSigner } from './recover-receipt-signer.ts';
 import { signDigest } from './sign-receipt.ts';

@@ -16,7 +16,7 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToHex as viemBytesToHex, type Address, type Hex } from 'viem';
+import { bytesToHex, type Address, type Hex } from 'viem';
 import { assertAddress, assertBytes, assertHex } from './assert.ts';
 import { KeyExistsError, KeyFileError, WalletError } from './errors.ts';
 import { decryptKeyFile, exportKeyFile, type ExportKeyFileOptions, type KeyFile } from './identity-export.ts';
@@ -183,7 +183,7 @@ export class LocalIdentity implements ReceiptSigner {
     }
     let sig: unknown;
     try {
-      sig = await provider.request({ method: 'personal_sign', params: [viemBytesToHex(peerLinkPreimage(peerId)), address] });
+      sig = await provider.request({ method: 'personal_sign', params: [bytesToHex(peerLinkPreimage(peerId)), address] });
     } catch (e) {
       throw new WalletError('personal_sign', `refused: ${(e as Error).message}`);
     }

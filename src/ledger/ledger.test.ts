@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Address, Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ClaimKey } from '../jobs/claim.ts';
-import { bytesToHex, hexToBytes, u256Bytes, MAX_UINT256 } from './assert.ts';
+import { u256Bytes, MAX_UINT256 } from './assert.ts';
 import { computeBalances } from './balances.ts';
 import { Ledger, type ReceiptSigner } from './ledger.ts';
 import { merkleRoot, verifyMerkleProof } from './merkle.ts';

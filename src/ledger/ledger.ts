@@ -16,14 +16,14 @@
  * await otherLedger.accept(signed);                                                  // anyone
  * (await ledger.balances()).workers[worker].pending;
  */
-import type { Address, Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import { recoverClaimSigner } from '../jobs/claim.ts';
-import { assertAddress, assertHex, assertHex32, assertIndex, assertUint256, bytesToHex, hexToBytes } from './assert.ts';
+import { assertAddress, assertHex, assertHex32, assertIndex, assertUint256 } from './assert.ts';
 import { computeBalances, type Balances } from './balances.ts';
 import { ClaimVerificationError, InvalidFieldError, LedgerError, LedgerNotStartedError, NoIdentityError, ProofError, SignerMismatchError } from './errors.ts';
 import { anchorProof, merkleRoot } from './merkle.ts';
 import { receiptDigestBytes } from './receipt-digest.ts';
-import { pairBucket, parseDomain, type ReceiptDomain, type SignedReceipt } from './receipt.ts';
+import { pairBucket, pairKey, parseDomain, type ReceiptDomain, type SignedReceipt } from './receipt.ts';
 import { recoverDigestSigner } from './recover-receipt-signer.ts';
 import { decideAccept, type AcceptResult } from './rules.ts';
 import type {
@@ -291,11 +291,12 @@ export class Ledger {
             digest: bytesToHex(digest),
             bucket: pairBucket(requester, worker),
           };
-          // Check before signing: a refused receipt is never signed.
-          decideAccept(rec, ctx, priceBounds);
+          // Decide before signing: a refused receipt is never signed. The decision does not depend on
+          // the signature, and its `write` is `rec` itself, so it is returned as is once signed.
+          const decision = decideAccept(rec, ctx, priceBounds);
           rec.signature = bytesToHex(signer.signDigest(digest));
           signed = rec;
-          return decideAccept(rec, ctx, priceBounds);
+          return decision;
         },
       },
     ]);
@@ -347,9 +348,9 @@ export class Ledger {
       this.#store.getChainState(),
       this.#store.listSettlements('submitted'),
     ]);
-    const settled = new Map(chain.settled.map((s) => [`${s.requester}:${s.worker}`, s.amount]));
+    const settled = new Map(chain.settled.map((s) => [pairKey(s.requester, s.worker), s.amount]));
     const inFlight = new Set(submitted.map((s) => s.digest));
-    const out = receipts.filter((r) => r.cumulativeAmount > (settled.get(`${r.requester}:${r.worker}`) ?? 0n) && !inFlight.has(r.digest));
+    const out = receipts.filter((r) => r.cumulativeAmount > (settled.get(pairKey(r.requester, r.worker)) ?? 0n) && !inFlight.has(r.digest));
     return opts.limit === undefined ? out : out.slice(0, opts.limit);
   }
 

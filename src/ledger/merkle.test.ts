@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { keccak256, concat, type Hex } from 'viem';
+import { bytesToHex, hexToBytes, keccak256, concat, type Hex } from 'viem';
 import { anchorProof, hashPair, merkleProof, merkleRoot, verifyMerkleProof, ZERO_ROOT } from './merkle.ts';
-import { bytesToHex, hexToBytes } from './assert.ts';
 
 const leaf = (i: number) => keccak256(new TextEncoder().encode(`leaf-${i}`));
 const leaves = (n: number, tag = 0) => Array.from({ length: n }, (_, i) => leaf(i + tag * 1000));

@@ -13,9 +13,9 @@
  * const p = anchorProof(batchDigests, 3, epochBatchRoots, 1);
  * verifyMerkleProof(p, merkleRoot(epochBatchRoots), batchDigests[3]); // true
  */
-import type { Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Hex } from 'viem';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { assertHex32, assertIndex, bytesToHex, hexToBytes } from './assert.ts';
+import { assertHex32, assertIndex } from './assert.ts';
 import { ProofError } from './errors.ts';
 
 export const ZERO_ROOT: Hex = `0x${'00'.repeat(32)}`;

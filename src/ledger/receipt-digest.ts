@@ -10,9 +10,9 @@
  * @example
  * const digest = receiptDigest({ requester, worker, cumulativeAmount: 5n, cumulativeWork: 1n }, domain); // '0x…' (32 bytes)
  */
-import { hashDomain, type Hex } from 'viem';
+import { bytesToHex, hexToBytes, hashDomain, type Hex } from 'viem';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex, hexToBytes, u256Bytes } from './assert.ts';
+import { u256Bytes } from './assert.ts';
 import { RECEIPT_TYPE_STRING, parseDomain, parseReceipt, type Receipt, type ReceiptDomain } from './receipt.ts';
 
 export type ReceiptDigestParameters = [receipt: Receipt, domain: ReceiptDomain];

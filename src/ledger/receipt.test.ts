@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { hashTypedData, recoverTypedDataAddress, type Address } from 'viem';
+import { bytesToHex, hexToBytes, hashTypedData, recoverTypedDataAddress, type Address } from 'viem';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToHex, hexToBytes, MAX_UINT256, u256Bytes } from './assert.ts';
+import { MAX_UINT256, u256Bytes } from './assert.ts';
 import { receiptDigest } from './receipt-digest.ts';
 import { RECEIPT_TYPES, receiptDomain } from './receipt.ts';
 import { recoverReceiptSigner } from './recover-receipt-signer.ts';

@@ -7,7 +7,7 @@
  * const domain = receiptDomain(31337n, '0x5FbDB2315678afecb367f032d93F642f64180aa3');
  * const receipt = parseReceipt({ requester, worker, cumulativeAmount: 10n ** 18n, cumulativeWork: 50n });
  */
-import type { Address, Hex } from 'viem';
+import { hexToBytes, type Address, type Hex } from 'viem';
 import { assertAddress, assertChainId, assertUint256 } from './assert.ts';
 import { InvalidFieldError } from './errors.ts';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -39,14 +39,6 @@ export interface SignedReceipt extends Receipt {
   verifyingContract: Address;
   /** 65 bytes r ‖ s ‖ v (v ∈ {27, 28}, low s), as 0x-hex. */
   signature: Hex;
-}
-
-/** Input shape accepted at the boundary: addresses in any case, chainId as number or bigint. */
-export interface ReceiptInput {
-  requester: string;
-  worker: string;
-  cumulativeAmount: bigint;
-  cumulativeWork: bigint;
 }
 
 export const RECEIPT_DOMAIN_NAME = 'tabmesh';
@@ -103,9 +95,7 @@ export const pairKey = (requester: Address, worker: Address): PairKey => `${requ
 /** Sync bucket of a pair, 0..255: first byte of keccak256(requester ‖ worker) (20 + 20 raw bytes). */
 export function pairBucket(requester: Address, worker: Address): number {
   const buf = new Uint8Array(40);
-  for (let i = 0; i < 20; i++) {
-    buf[i] = parseInt(requester.slice(2 + 2 * i, 4 + 2 * i), 16);
-    buf[20 + i] = parseInt(worker.slice(2 + 2 * i, 4 + 2 * i), 16);
-  }
+  buf.set(hexToBytes(requester), 0);
+  buf.set(hexToBytes(worker), 20);
   return keccak_256(buf)[0] as number;
 }

@@ -7,9 +7,9 @@
  * recoverReceiptSigner(receipt, domain, sig) === receipt.requester; // true for a good receipt
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import type { Address, Hex } from 'viem';
-import { assertBytes, assertHex, bytesToBigint, bytesToHex, hexToBytes } from './assert.ts';
+import { bytesToBigInt, hexToBytes, type Address, type Hex } from 'viem';
+import { addressOf } from '../jobs/claim.ts';
+import { assertBytes, assertHex } from './assert.ts';
 import { HighSSignatureError, MalformedSignatureError } from './errors.ts';
 import { receiptDigestBytes } from './receipt-digest.ts';
 import type { Receipt, ReceiptDomain } from './receipt.ts';
@@ -26,19 +26,16 @@ export function parseSignature(signature: Uint8Array | Hex | string, field = 'si
   if (sig.length !== 65) throw new MalformedSignatureError(field, `must be 65 bytes (r ‖ s ‖ v), got ${sig.length}`);
   const v = sig[64] as number;
   if (v !== 27 && v !== 28) throw new MalformedSignatureError(`${field}.v`, `must be 27 or 28, got ${v}`);
-  const r = bytesToBigint(sig, 0, 32);
+  const r = bytesToBigInt(sig.subarray(0, 32));
   if (r === 0n || r >= N) throw new MalformedSignatureError(`${field}.r`, 'must be in [1, n - 1]');
-  const s = bytesToBigint(sig, 32, 64);
+  const s = bytesToBigInt(sig.subarray(32, 64));
   if (s === 0n) throw new MalformedSignatureError(`${field}.s`, 'must not be zero');
   if (s > HALF_N) throw new HighSSignatureError(`${field}.s`, 'must be at most n/2 (low-s form)');
   return sig;
 }
 
-/** Address of an uncompressed (65-byte) or compressed (33-byte) public key. */
-export function publicKeyToAddress(publicKey: Uint8Array): Address {
-  const pk = publicKey.length === 65 ? publicKey : secp256k1.Point.fromBytes(publicKey).toBytes(false);
-  return bytesToHex(keccak_256(pk.subarray(1)).subarray(12)) as Address;
-}
+/** Address (lowercase) of an uncompressed (65-byte) or compressed (33-byte) public key: src/jobs/claim.ts `addressOf`. */
+export const publicKeyToAddress = (publicKey: Uint8Array): Address => addressOf(publicKey) as Address;
 
 /** Recovers the signer of a 32-byte digest (no prehash) from an r ‖ s ‖ v signature. */
 export function recoverDigestSigner(digest: Uint8Array, signature: Uint8Array | Hex | string, field = 'signature'): Address {

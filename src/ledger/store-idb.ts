@@ -164,7 +164,6 @@ export class IdbReceiptStore implements ReceiptStore {
     await tx.done;
     if (opts.requester) rows = rows.filter((r) => r.requester === opts.requester);
     if (opts.worker) rows = rows.filter((r) => r.worker === opts.worker);
-    if (opts.bucket !== undefined && limit !== undefined) rows = rows.slice(0, limit);
     if (limit !== undefined && rows.length > limit) rows = rows.slice(0, limit);
     return rows;
   }

@@ -8,8 +8,7 @@
  * runReceiptStoreCompliance('indexeddb', (name) => new IdbReceiptStore({ dbName: name }));
  */
 import { describe, expect, it } from 'vitest';
-import type { Address, Hex } from 'viem';
-import { bytesToHex } from './assert.ts';
+import { bytesToHex, type Address, type Hex } from 'viem';
 import { receiptDigest } from './receipt-digest.ts';
 import { pairBucket, pairKey } from './receipt.ts';
 import type { ClaimRecord, ReceiptStore, ReceiptTxContext, StoredReceipt } from './store.ts';

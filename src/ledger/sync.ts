@@ -26,9 +26,8 @@
  * await gossip.publish(await ledger.issue({ worker, amount, work }));
  * ```
  */
-import type { Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Hex } from 'viem';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex, hexToBytes } from './assert.ts';
 import { DecodeError, LedgerError } from './errors.ts';
 import type { Ledger } from './ledger.ts';
 import { pairBucket, pairKey, type PairKey, type SignedReceipt } from './receipt.ts';

@@ -4,8 +4,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import type { Address } from 'viem';
-import { bytesToHex } from './assert.ts';
+import { bytesToHex, type Address } from 'viem';
 import type { ReceiptSigner } from './ledger.ts';
 import { receiptDomain, type ReceiptDomain, type SignedReceipt } from './receipt.ts';
 import { publicKeyToAddress } from './recover-receipt-signer.ts';

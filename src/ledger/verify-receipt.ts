@@ -8,8 +8,8 @@
  * const v = verifyReceipt({ ...receipt, chainId: 31337n, verifyingContract, signature }, domain);
  * v.digest; // the EIP-712 digest (the Merkle leaf once settled)
  */
-import type { Hex } from 'viem';
-import { assertAddress, assertChainId, bytesToHex } from './assert.ts';
+import { bytesToHex, type Hex } from 'viem';
+import { assertAddress, assertChainId } from './assert.ts';
 import { ChainIdMismatchError, ContractMismatchError, InvalidFieldError, PriceOutOfBoundsError, SignerMismatchError, WorkBelowSettledError, ReplayError } from './errors.ts';
 import { receiptDigestBytes } from './receipt-digest.ts';
 import { parseReceipt, type ReceiptDomain, type SignedReceipt } from './receipt.ts';
