@@ -11,10 +11,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { simulate, ROW_UNITS, type EpochRow } from '../src/economy/simulation.ts';
+import { simulate, toMesh, ROW_UNITS, type EpochRow } from '../src/economy/simulation.ts';
 import { lineChart, formatNumber } from '../src/economy/svg.ts';
 import { referenceEconomy, runAttacks, type AttackReport } from '../src/economy/attacks.ts';
-import { DEFAULT_PARAMS, PARAM_NAMES } from '../src/economy/params.ts';
+import { DEFAULT_PARAMS, GENESIS_SUPPLY, PARAM_NAMES } from '../src/economy/params.ts';
 
 const { values } = parseArgs({
   options: {
@@ -73,7 +73,7 @@ const yearly = (y: number) => {
   const ys = rows.slice(Math.max(0, (y - 1) * 365), y * 365);
   const sum = (f: (r: EpochRow) => number) => ys.reduce((a, r) => a + f(r), 0);
   const end = at(y);
-  const startSupply = y === 1 ? 150e6 : at(y - 1).totalSupply;
+  const startSupply = y === 1 ? toMesh(GENESIS_SUPPLY) : at(y - 1).totalSupply;
   return { year: y, supply: end.totalSupply, emitted: sum((r) => r.emitted), burned: sum((r) => r.burned), inflationGross: sum((r) => r.emitted) / startSupply, inflationNet: (end.totalSupply - startSupply) / startSupply, stakingRatio: end.stakingRatio, workers: end.workers, priceMesh: end.priceMesh, meshUsd: end.meshUsd, rewardPerWork: end.rewardPerWorkMesh, costPerUnitUsd: end.requesterCostPerUnitUsd };
 };
 const table = Array.from({ length: Math.floor(years) }, (_, i) => yearly(i + 1));

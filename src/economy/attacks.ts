@@ -70,8 +70,7 @@ export function referenceEconomy(rows: EpochRow[], year: number, params: Params 
 const DAY = PUBLIC_PROFILE.epochSeconds;
 
 function fresh(params: Params): EconomyState {
-  const s = genesisState(PUBLIC_PROFILE, { params });
-  return s;
+  return genesisState(PUBLIC_PROFILE, { params });
 }
 
 function fund(s: EconomyState, to: string, wei: bigint): void {
@@ -317,7 +316,7 @@ export function governanceTakeover(ref: ReferenceEconomy, outsideOptionMultiple 
       // monopoly: the attacker serves all demand at the requesters' outside option (cloud) price
       const pm = ref.priceMesh * outsideOptionMultiple;
       const demandFactor = Math.pow(outsideOptionMultiple, -0.6);
-      const margin = pm * (1 - Number(p.burnBps + p.treasuryBps) / 10_000) + ref.emissionPerWorkMesh - ref.workerCostMesh;
+      const margin = incomePerWork({ ...ref, priceMesh: pm }, p) - ref.workerCostMesh;
       const monopolyPerDay = ref.replicaWorkPerDay * demandFactor * margin;
       // honest contributors who can afford the new minimum re-bond up to it: no exclusion, no monopoly
       const excludes = hardMaxMesh > affordableMinStake;

@@ -15,7 +15,7 @@
  * t.succeeded; // true
  * proposalStatus(p, now, totalVotesAt(votes, p.snapshot)); // 'Active' | 'Succeeded' | ...
  */
-import { PROPOSAL_THRESHOLD, QUORUM_NUMERATOR, type ParamName } from './params.ts';
+import { PROPOSAL_THRESHOLD, QUORUM_NUMERATOR } from './params.ts';
 
 export interface Checkpoint {
   readonly t: number;
@@ -162,9 +162,4 @@ export function proposalTiming(now: number, votingDelay: number, votingPeriod: n
 /** Whether `votes` (the proposer's power at `now - 1`) meets the proposal threshold. */
 export function meetsProposalThreshold(votes: bigint): boolean {
   return votes >= PROPOSAL_THRESHOLD;
-}
-
-/** Readable form of a proposal's actions, e.g. `burnBps=3000`. */
-export function describeActions(actions: readonly ParamAction[], names: readonly ParamName[]): string {
-  return actions.map((a) => `${names[a.id] ?? `#${a.id}`}=${a.value}`).join(', ');
 }

@@ -27,8 +27,3 @@ export function priceWithinBounds(d: PricedDelta, p: PriceBounds): boolean {
 export function checkPrice(d: PricedDelta, p: PriceBounds, index = 0): void {
   if (!priceWithinBounds(d, p)) throw new PriceOutOfBoundsError(index, d.amountDelta, d.workDelta);
 }
-
-/** The requester's cost per useful (verified) unit when each unit runs on `replication` workers. */
-export function costPerVerifiedUnit(pricePerWork: bigint, replication: bigint): bigint {
-  return pricePerWork * replication;
-}
