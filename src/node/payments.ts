@@ -38,6 +38,7 @@ import {
   keccak256,
   parseEventLogs,
   serializeTransaction,
+  type Abi,
   type Address,
   type Hex,
   type Transport,
@@ -127,6 +128,9 @@ export class StakeUnavailableError extends Error {
   override readonly name = 'StakeUnavailableError';
 }
 
+/** The custom errors a Payments transaction can revert with (decoded into ContractRevertError). */
+const REVERT_ABI = [...settlementAbi, ...stakingAbi].filter((x) => x.type === 'error') as Abi;
+
 /** Balances are keyed by address; the ledger lowercases them, callers may not. */
 function lookup<T>(map: Record<string, T>, address: string): T | undefined {
   return map[address.toLowerCase()] ?? map[getAddress(address)];
@@ -183,6 +187,7 @@ export class Payments extends EventTarget {
   #scannedTo = 0n;
   #leaves = new Map<Hex, Hex[]>();
   #eligible = new Map<string, { ok: boolean; at: number }>();
+  readonly #eligibleReads = new Map<string, Promise<boolean>>();
   #emissionClaimed = 0n;
   #settling: Promise<SettleReport> | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -190,8 +195,14 @@ export class Payments extends EventTarget {
   #pollNext: Promise<void> | null = null;
   /** Settles once this tab has read the chain for the first time (catch-up waits for it). */
   #firstPoll: Promise<void> = Promise.resolve();
-  /** Every address that ever deposited: their escrow is known before their first receipt arrives. */
-  readonly #depositors = new Set<string>();
+  /**
+   * Requesters whose escrow must be read at the next poll. Escrow only changes through
+   * Settlement's events (Deposited, WithdrawalRequested, Withdrawn, ReceiptSettled), so a poll
+   * reads just the requesters those events name, not every requester every time. The first poll
+   * scans from the deployment, so every depositor's escrow (and a receipt is only ever accepted
+   * from a requester with escrow) is known before its first receipt arrives.
+   */
+  readonly #escrowStale = new Set<string>();
 
   constructor(init: PaymentsInit) {
     super();
@@ -271,7 +282,7 @@ export class Payments extends EventTarget {
     this.#peerLink = identity.linkPeer(this.#init.mesh.peerId);
     const store = this.#init.store ?? (hasIndexedDb() ? new IdbReceiptStore({ dbName: `tabmesh-ledger${suffix}` }) : new MemoryReceiptStore());
     const a = this.config.addresses;
-    const ledger = new Ledger({ store, domain: { chainId: BigInt(a.chainId), verifyingContract: a.settlement } as never, signer: identity });
+    const ledger = new Ledger({ store, domain: { chainId: BigInt(a.chainId), verifyingContract: a.settlement }, signer: identity });
     await ledger.start();
     this.#ledger = ledger;
     this.#clients = chainAccess(this.config, identity, this.#init.transport);
@@ -315,12 +326,7 @@ export class Payments extends EventTarget {
     mesh.handle('receipt', async (msg) => {
       try {
         const receipt = decodeReceiptMessage(msg.data);
-        const r = await ledger.accept(receipt).catch(async (e: Error) => {
-          // The requester may have deposited after this tab last read the chain: read, then judge again.
-          if (e.name !== 'EscrowExceededError') throw e;
-          await this.poll();
-          return ledger.accept(receipt);
-        });
+        const r = await this.#withFreshEscrow(() => ledger.accept(receipt));
         return { accepted: true, reason: r.status };
       } catch (e) {
         return { accepted: false, reason: `${(e as Error).name}: ${(e as Error).message}`.slice(0, 256) };
@@ -329,17 +335,23 @@ export class Payments extends EventTarget {
     this.#gossip = new ReceiptGossip(ledger, (bytes) => mesh.publish('receipts', { type: 'receipt', msg: { data: bytes } }));
     const gossip = this.#gossip;
     this.#unsubscribe = mesh.subscribe('receipts', (m, from) => {
-      gossip.receive(m.msg.data).catch(async (e: Error) => {
-        if (e.name === 'EscrowExceededError') {
-          await this.poll();
-          const again = await gossip.receive(m.msg.data).catch((e2: Error) => e2);
-          if (!(again instanceof Error)) return;
-          e = again;
-        }
-        this.#log(`gossiped receipt from ${from.slice(-6)} refused: ${e.name}: ${e.message}`);
-      });
+      this.#withFreshEscrow(() => gossip.receive(m.msg.data)).catch((e: Error) => this.#log(`gossiped receipt from ${from.slice(-6)} refused: ${e.name}: ${e.message}`));
     });
     mesh.on('peer:connect', (p) => void this.catchUp(p.id));
+  }
+
+  /**
+   * Runs `accept`; when the ledger refused for escrow, reads the chain (the requester may have
+   * deposited after this tab's last read) and judges once more.
+   */
+  async #withFreshEscrow<T>(accept: () => Promise<T>): Promise<T> {
+    try {
+      return await accept();
+    } catch (e) {
+      if ((e as Error).name !== 'EscrowExceededError') throw e;
+      await this.poll();
+      return accept();
+    }
   }
 
   /**
@@ -385,7 +397,7 @@ export class Payments extends EventTarget {
     try {
       hash = await fn();
     } catch (e) {
-      const r = decodeRevert(e, [...settlementAbi, ...stakingAbi] as never);
+      const r = decodeRevert(e, REVERT_ABI);
       throw r ?? new Error(`${what}: ${(e as Error).message.split('\n')[0]}`);
     }
     const receipt = await this.chain.publicClient.waitForTransactionReceipt({ hash });
@@ -394,8 +406,13 @@ export class Payments extends EventTarget {
   }
 
   /** Escrow this tab holds as a requester (available: minus a requested withdrawal). */
-  async escrow(): Promise<bigint> {
-    const [balance, pendingWithdrawal] = await this.chain.contracts.settlement.read.escrowOf([this.address]);
+  escrow(): Promise<bigint> {
+    return this.#availableEscrow(this.address);
+  }
+
+  /** What receipts can still draw on `requester`'s escrow: its balance minus a requested withdrawal. */
+  async #availableEscrow(requester: Address): Promise<bigint> {
+    const [balance, pendingWithdrawal] = await this.chain.contracts.settlement.read.escrowOf([requester]);
     return balance > pendingWithdrawal ? balance - pendingWithdrawal : 0n;
   }
 
@@ -440,11 +457,18 @@ export class Payments extends EventTarget {
     const key = address.toLowerCase();
     const hit = this.#eligible.get(key);
     if (hit && Date.now() - hit.at < 5_000) return hit.ok;
-    const ok = (await this.chain.publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'isEligible', args: [getAddress(address)] })) as boolean;
-    this.#eligible.set(key, { ok, at: Date.now() });
-    // The scheduler filters synchronously on eligibleSeen(): tell it when an answer changes.
-    if (hit?.ok !== ok) this.dispatchEvent(new CustomEvent('eligibility', { detail: { address: key, eligible: ok } }));
-    return ok;
+    // The scheduler asks on every placement: one chain read per address at a time.
+    let read = this.#eligibleReads.get(key);
+    if (!read) {
+      read = (this.chain.publicClient.readContract({ address: staking, abi: stakingAbi, functionName: 'isEligible', args: [getAddress(address)] }) as Promise<boolean>).finally(() => this.#eligibleReads.delete(key));
+      this.#eligibleReads.set(key, read);
+      const ok = await read;
+      this.#eligible.set(key, { ok, at: Date.now() });
+      // The scheduler filters synchronously on eligibleSeen(): tell it when an answer changes.
+      if (hit?.ok !== ok) this.dispatchEvent(new CustomEvent('eligibility', { detail: { address: key, eligible: ok } }));
+      return ok;
+    }
+    return read;
   }
 
   /** The last answer of isEligible without a chain read (the scheduler's synchronous filter). */
@@ -668,8 +692,9 @@ export class Payments extends EventTarget {
             batches.push({ epoch: Number(ev.args.epoch), batchIndex: Number(ev.args.batchIndex), root: ev.args.root, txHash: ev.transactionHash, leaves });
           } else if (ev.eventName === 'EpochAnchored') {
             anchors.push({ epoch: Number(ev.args.epoch), root: ev.args.root });
-          } else if (ev.eventName === 'Deposited') {
-            this.#depositors.add(ev.args.requester.toLowerCase());
+          }
+          if (ev.eventName === 'Deposited' || ev.eventName === 'WithdrawalRequested' || ev.eventName === 'Withdrawn' || ev.eventName === 'ReceiptSettled') {
+            this.#escrowStale.add(ev.args.requester.toLowerCase());
           }
         }
         for (const ev of events) if (ev.eventName === 'ReceiptSettled' && me.has(ev.args.worker.toLowerCase())) {
@@ -678,15 +703,16 @@ export class Payments extends EventTarget {
         }
         this.#scannedTo = head;
       }
-      const stored = await ledger.receipts();
-      const requesters = [...new Set([...this.#depositors, ...stored.map((r) => r.requester.toLowerCase())])] as Address[];
-      const escrows = await Promise.all(
-        requesters.map(async (r) => {
-          const [balance, pendingWithdrawal] = await contracts.settlement.read.escrowOf([r]);
-          return { requester: r, amount: balance > pendingWithdrawal ? balance - pendingWithdrawal : 0n };
-        }),
-      );
-      await ledger.applyChainState({ blockNumber: head, escrows, settled: settledPairs, batches, anchors });
+      const requesters = [...this.#escrowStale] as Address[];
+      this.#escrowStale.clear();
+      try {
+        const escrows = await Promise.all(requesters.map(async (r) => ({ requester: r, amount: await this.#availableEscrow(r) })));
+        await ledger.applyChainState({ blockNumber: head, escrows, settled: settledPairs, batches, anchors });
+      } catch (e) {
+        // Nothing was lost: read these again next time.
+        for (const r of requesters) this.#escrowStale.add(r);
+        throw e;
+      }
     } catch (e) {
       this.#log(`chain poll failed: ${(e as Error).message.split('\n')[0]}`);
     }
