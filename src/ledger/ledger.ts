@@ -20,11 +20,10 @@ import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import { recoverClaimSigner } from '../jobs/claim.ts';
 import { assertAddress, assertHex, assertHex32, assertIndex, assertUint256 } from './assert.ts';
 import { computeBalances, type Balances } from './balances.ts';
-import { ClaimVerificationError, InvalidFieldError, LedgerError, LedgerNotStartedError, NoIdentityError, ProofError, SignerMismatchError } from './errors.ts';
+import { ClaimVerificationError, InvalidFieldError, LedgerError, LedgerNotStartedError, NoIdentityError, ProofError } from './errors.ts';
 import { anchorProof, merkleRoot } from './merkle.ts';
 import { receiptDigestBytes } from './receipt-digest.ts';
 import { pairBucket, pairKey, parseDomain, type ReceiptDomain, type SignedReceipt } from './receipt.ts';
-import { recoverDigestSigner } from './recover-receipt-signer.ts';
 import { decideAccept, type AcceptResult } from './rules.ts';
 import type {
   ChainApplyResult,
@@ -38,7 +37,7 @@ import type {
   SettlementRecord,
   StoredReceipt,
 } from './store.ts';
-import { parseSignedReceipt, type PriceBounds } from './verify-receipt.ts';
+import { assertSignedByRequester, parseSignedReceipt, type PriceBounds } from './verify-receipt.ts';
 
 /** Signs 32-byte digests as `address` (a `LocalIdentity`, or anything holding a key). */
 export interface ReceiptSigner {
@@ -181,8 +180,7 @@ export class Ledger {
     const digestHex = bytesToHex(digest);
     const cacheKey = digestHex + r.signature;
     if (!this.#verified.has(cacheKey)) {
-      const signer = recoverDigestSigner(digest, r.signature, 'receipt.signature');
-      if (signer !== r.requester) throw new SignerMismatchError('receipt.signature', r.requester, signer);
+      assertSignedByRequester(r, digest);
       if (this.#verified.size >= VERIFIED_CACHE) this.#verified.clear();
       this.#verified.add(cacheKey);
     }

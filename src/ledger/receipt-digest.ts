@@ -4,7 +4,7 @@
  *
  * The domain separator comes from viem's `hashDomain` (cached per domain); the struct hash is the
  * same encoding written out with noble's keccak (4 fixed-size words, no dynamic types), about 20×
- * faster than `hashTypedData` on the hot path. `receipt-digest.test.ts` checks it equals viem's
+ * faster than `hashTypedData` on the hot path. `receipt.test.ts` checks it equals viem's
  * `hashTypedData` on random receipts.
  *
  * @example

@@ -63,11 +63,16 @@ export function checkAgainstSettled(r: { cumulativeAmount: bigint; cumulativeWor
   }
 }
 
+/** The signature over `digest` recovers `r.requester` (SignerMismatchError otherwise). */
+export function assertSignedByRequester(r: SignedReceipt, digest: Uint8Array): void {
+  const signer = recoverDigestSigner(digest, r.signature, 'receipt.signature');
+  if (signer !== r.requester) throw new SignerMismatchError('receipt.signature', r.requester, signer);
+}
+
 export function verifyReceipt(...[input, domain, options = {}]: VerifyReceiptParameters): VerifyReceiptReturnType {
   const r = parseSignedReceipt(input, domain);
   const digest = receiptDigestBytes(r, domain);
-  const signer = recoverDigestSigner(digest, r.signature, 'receipt.signature');
-  if (signer !== r.requester) throw new SignerMismatchError('receipt.signature', r.requester, signer);
+  assertSignedByRequester(r, digest);
   if (options.priceBounds || options.settled) checkAgainstSettled(r, options.settled ?? { amount: 0n, work: 0n }, options.priceBounds);
   return { ...r, digest: bytesToHex(digest) };
 }
