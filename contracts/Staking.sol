@@ -56,7 +56,6 @@ contract Staking is Votes {
     /// @dev keccak256(operator, jobId, unit) => already slashed.
     mapping(bytes32 => bool) private _slashedUnit;
 
-    uint256 public totalBonded;
     uint256 public totalUnbonding;
     /// @notice Total wei ever slashed (reporter rewards + burned).
     uint256 public totalSlashed;
@@ -132,7 +131,6 @@ contract Staking is Votes {
             revert NotStaker(operator, staker, msg.sender);
         }
         op.bonded += amount;
-        totalBonded += amount;
         _stakeOf[staker] += amount;
         _transferVotingUnits(address(0), staker, amount);
         emit Bonded(operator, staker, amount, op.bonded);
@@ -158,7 +156,6 @@ contract Staking is Votes {
         }
         op.bonded = b - amount;
         op.unbonding += amount;
-        totalBonded -= amount;
         totalUnbonding += amount;
         _stakeOf[staker] -= amount;
         _transferVotingUnits(staker, address(0), amount);
@@ -232,7 +229,6 @@ contract Staking is Votes {
         if (fromBonded > 0) {
             address staker = op.staker;
             op.bonded = b - fromBonded;
-            totalBonded -= fromBonded;
             _stakeOf[staker] -= fromBonded;
             _transferVotingUnits(staker, address(0), fromBonded);
         }
@@ -288,6 +284,12 @@ contract Staking is Votes {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice Bonded stake of all operators: the voting units' total, which {Votes} checkpoints
+    /// anyway (every bonded wei is a voting unit and nothing else is), so it is not stored twice.
+    function totalBonded() external view returns (uint256) {
+        return _getTotalSupply();
+    }
+
     function stakerOf(address operator) external view returns (address) {
         return _operators[operator].staker;
     }
@@ -304,7 +306,8 @@ contract Staking is Votes {
     /// @notice Amount of `operator`'s unbonding stake already released (withdrawable now).
     function withdrawable(address operator) external view returns (uint256 amount) {
         Operator storage op = _operators[operator];
-        for (uint64 i = op.head; i < op.tail; ++i) {
+        uint64 tail = op.tail;
+        for (uint64 i = op.head; i < tail; ++i) {
             Unbond memory e = op.queue[i];
             if (e.releaseAt > block.timestamp) break;
             amount += e.amount;
@@ -318,11 +321,12 @@ contract Staking is Votes {
         returns (uint256[] memory amounts, uint64[] memory releaseAts)
     {
         Operator storage op = _operators[operator];
-        uint256 n = op.tail - op.head;
+        uint64 head = op.head;
+        uint256 n = op.tail - head;
         amounts = new uint256[](n);
         releaseAts = new uint64[](n);
         for (uint256 i = 0; i < n; ++i) {
-            Unbond memory e = op.queue[op.head + uint64(i)];
+            Unbond memory e = op.queue[head + uint64(i)];
             amounts[i] = e.amount;
             releaseAts[i] = e.releaseAt;
         }
