@@ -5,7 +5,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { encodeFunctionData, keccak256, maxUint256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { account, artifacts, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
+import { meshGovernorAbi, meshTokenAbi, paramsAbi, timelockControllerAbi } from '../../../src/chain/artifacts.ts';
+import { account, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
 
 let deployer: PrivateKeyAccount;
 const alice = account('alice'); // 10,000 MESH bonded: above threshold and quorum alone
@@ -18,7 +19,6 @@ const PENDING = 0, ACTIVE = 1, DEFEATED = 3, SUCCEEDED = 4, QUEUED = 5, EXECUTED
 const BURN_BPS = 1;
 
 let n: Network;
-const paramsAbi = () => artifacts().Params!.abi;
 const gov = <T = bigint>(fn: string, args: unknown[] = []) => n.c.read<T>(n.governor, 'MeshGovernor', fn, args);
 const st = <T = bigint>(fn: string, args: unknown[] = []) => n.c.read<T>(n.staking, 'Staking', fn, args);
 const burnBps = () => n.c.read<bigint>(n.params, 'Params', 'burnBps');
@@ -35,11 +35,11 @@ interface Proposal {
 async function propose(from: typeof alice, targets: Address[], calldatas: Hex[], description: string): Promise<Proposal> {
   const values = targets.map(() => 0n);
   const r = await n.c.write(from, n.governor, 'MeshGovernor', 'propose', [targets, values, calldatas, description]);
-  const [ev] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: r.logs, eventName: 'ProposalCreated' });
+  const [ev] = parseEventLogs({ abi: meshGovernorAbi, logs: r.logs, eventName: 'ProposalCreated' });
   const args = ev!.args as unknown as { proposalId: bigint; voteStart: bigint };
   return { id: args.proposalId, targets, values, calldatas, descriptionHash: keccak256(toHex(description)), snapshot: args.voteStart };
 }
-const setParam = (id: number, value: bigint) => encodeFunctionData({ abi: paramsAbi(), functionName: 'set', args: [id, value] });
+const setParam = (id: number, value: bigint) => encodeFunctionData({ abi: paramsAbi, functionName: 'set', args: [id, value] });
 const vote = (from: typeof alice, p: Proposal, support: 0 | 1 | 2) => n.c.write(from, n.governor, 'MeshGovernor', 'castVote', [p.id, support]);
 const queue = (p: Proposal) => n.c.write(alice, n.governor, 'MeshGovernor', 'queue', [p.targets, p.values, p.calldatas, p.descriptionHash]);
 const execute = (p: Proposal) => n.c.write(alice, n.governor, 'MeshGovernor', 'execute', [p.targets, p.values, p.calldatas, p.descriptionHash]);
@@ -83,7 +83,7 @@ describe('MeshGovernor', () => {
     expect(await stateOf(p)).toBe(ACTIVE); // votingDelay 0: active from the next second
     const v = await vote(alice, p, 1);
     console.log(`gas castVote: ${v.gasUsed}`);
-    const [ev] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: v.logs, eventName: 'VoteCast' });
+    const [ev] = parseEventLogs({ abi: meshGovernorAbi, logs: v.logs, eventName: 'VoteCast' });
     expect((ev!.args as unknown as { weight: bigint }).weight).toBe(10_000n * MESH);
     await vote(bob, p, 0);
     const [against, forVotes] = await gov<readonly bigint[]>('proposalVotes', [p.id]);
@@ -105,7 +105,7 @@ describe('MeshGovernor', () => {
     console.log(`gas execute (Params.set): ${er.gasUsed}`);
     expect(await stateOf(p)).toBe(EXECUTED);
     expect(await burnBps()).toBe(3000n);
-    const [pc] = parseEventLogs({ abi: paramsAbi(), logs: er.logs, eventName: 'ParamChanged' });
+    const [pc] = parseEventLogs({ abi: paramsAbi, logs: er.logs, eventName: 'ParamChanged' });
     expect(pc?.args).toEqual({ id: BURN_BPS, oldValue: 2000n, newValue: 3000n });
   });
 
@@ -140,12 +140,12 @@ describe('MeshGovernor', () => {
     expect(await st('getVotes', [carol.address])).toBe(5_000n * MESH); // live power…
     expect(await gov('getVotes', [carol.address, p.snapshot])).toBe(0n); // …none at the snapshot
     const v = await vote(carol, p, 0);
-    const [ev] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: v.logs, eventName: 'VoteCast' });
+    const [ev] = parseEventLogs({ abi: meshGovernorAbi, logs: v.logs, eventName: 'VoteCast' });
     expect((ev!.args as unknown as { weight: bigint }).weight).toBe(0n);
     // alice unbonds half after the snapshot: her vote still weighs the snapshot's 10,000
     await n.c.write(alice, n.staking, 'Staking', 'unbond', [account('op-alice').address, 5_000n * MESH]);
     const va = await vote(alice, p, 1);
-    const [eva] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: va.logs, eventName: 'VoteCast' });
+    const [eva] = parseEventLogs({ abi: meshGovernorAbi, logs: va.logs, eventName: 'VoteCast' });
     expect((eva!.args as unknown as { weight: bigint }).weight).toBe(10_000n * MESH);
     const [against, forVotes] = await gov<readonly bigint[]>('proposalVotes', [p.id]);
     expect([against, forVotes]).toEqual([0n, 10_000n * MESH]);
@@ -165,10 +165,10 @@ describe('MeshGovernor', () => {
     await n.c.warp(1);
     const p = await propose(alice, [n.params], [setParam(BURN_BPS, 1000n)], 'burnBps to 10%, delegated');
     const v = await vote(alice, p, 1);
-    const [ev] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: v.logs, eventName: 'VoteCast' });
+    const [ev] = parseEventLogs({ abi: meshGovernorAbi, logs: v.logs, eventName: 'VoteCast' });
     expect((ev!.args as unknown as { weight: bigint }).weight).toBe(11_200n * MESH);
     const vd = await vote(dave, p, 0);
-    const [evd] = parseEventLogs({ abi: artifacts().MeshGovernor!.abi, logs: vd.logs, eventName: 'VoteCast' });
+    const [evd] = parseEventLogs({ abi: meshGovernorAbi, logs: vd.logs, eventName: 'VoteCast' });
     expect((evd!.args as unknown as { weight: bigint }).weight).toBe(0n);
     // dave takes his power back to himself: alice loses it, dave gains it (for later snapshots)
     await n.c.write(dave, n.staking, 'Staking', 'delegate', [dave.address]);
@@ -189,14 +189,14 @@ describe('MeshGovernor', () => {
   });
 
   it('refuses any action but Params.set: other targets, other functions, ether, the timelock, the governor itself', async () => {
-    const tlAbi = artifacts().TimelockController!.abi;
-    const govAbi = artifacts().MeshGovernor!.abi;
-    const tokenAbi = artifacts().MeshToken!.abi;
+    const tlAbi = timelockControllerAbi;
+    const govAbi = meshGovernorAbi;
+    const tokenAbi = meshTokenAbi;
     const cases: [Address, bigint, Hex, string][] = [
       [n.timelock, 0n, encodeFunctionData({ abi: tlAbi, functionName: 'updateDelay', args: [61n] }), 'timelock delay'],
       [n.governor, 0n, encodeFunctionData({ abi: govAbi, functionName: 'setVotingPeriod', args: [100] }), 'voting period'],
       [n.token, 0n, encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [alice.address, MESH] }), 'treasury spend'],
-      [n.params, 0n, encodeFunctionData({ abi: paramsAbi(), functionName: 'transferOwnership', args: [alice.address] }), 'params owner'],
+      [n.params, 0n, encodeFunctionData({ abi: paramsAbi, functionName: 'transferOwnership', args: [alice.address] }), 'params owner'],
       [n.params, 1n, setParam(BURN_BPS, 1000n), 'ether with set'],
       [n.token, 0n, setParam(BURN_BPS, 1000n), 'set on another contract'],
       [n.params, 0n, `${setParam(BURN_BPS, 1000n)}00` as Hex, 'set with trailing bytes'],

@@ -6,7 +6,8 @@ import { bytesToHex, getAddress, hexToBytes, keccak256, maxUint256, parseEventLo
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ClaimKey, claimDigest, recoverClaimSigner, type ClaimBody } from '../../../src/jobs/claim.ts';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { account, artifacts, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
+import { stakingAbi } from '../../../src/chain/artifacts.ts';
+import { account, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
 
 let deployer: PrivateKeyAccount;
 const staker = account('staker');
@@ -80,7 +81,7 @@ describe('Equivocation slashing', () => {
     const r = await report(reporter, worker.address, JOB, unit, OUT_A, sig(worker, body(JOB, unit, OUT_A)), OUT_B, sig(worker, body(JOB, unit, OUT_B)));
     expect(r.status).toBe('success');
     console.log(`gas reportEquivocation (bonded only): ${r.gasUsed}`);
-    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'Slashed' });
+    const [ev] = parseEventLogs({ abi: stakingAbi, logs: r.logs, eventName: 'Slashed' });
     expect(ev?.args).toEqual({ operator: getAddress(worker.address), reporter: reporter.address, amount: slashed, burned, jobId: `0x${JOB}`, unit });
 
     expect(await bal(reporter.address)).toBe(r0 + reward);
@@ -136,7 +137,7 @@ describe('Equivocation slashing', () => {
     const unit = 11;
     const s0 = await supply();
     const r = await report(reporter, stranger.address, JOB, unit, OUT_A, sig(stranger, body(JOB, unit, OUT_A)), OUT_B, sig(stranger, body(JOB, unit, OUT_B)));
-    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'Slashed' });
+    const [ev] = parseEventLogs({ abi: stakingAbi, logs: r.logs, eventName: 'Slashed' });
     expect(ev?.args).toMatchObject({ operator: getAddress(stranger.address), amount: 0n, burned: 0n, unit });
     expect(await supply()).toBe(s0);
     expect(await st<boolean>('isSlashed', [stranger.address, `0x${JOB}`, unit])).toBe(true);

@@ -6,35 +6,22 @@
  */
 import { encodeDeployData, keccak256, toHex, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { getArtifact, type Artifact } from '../../../src/chain/artifacts.ts';
+import { getArtifact } from '../../../src/chain/artifacts.ts';
 import { LOCAL_DEPLOYMENT } from '../../../src/chain/deploy.ts';
 import { decodeRevert } from '../../../src/chain/errors.ts';
-import { startTestChain, type TestChain } from './support.ts';
+import { allErrorsAbi, startTestChain, type TestChain } from './support.ts';
 
-const NAMES = ['MeshToken', 'Params', 'Staking', 'MeshGovernor', 'TimelockController', 'Settlement'] as const;
-
-/** Compiled artifacts by contract name. */
-export function artifacts(): Record<string, Artifact> {
-  return Object.fromEntries(NAMES.map((n) => [n, getArtifact(n)]));
-}
-
-/** Every custom error of every contract, so a revert bubbled through the timelock still decodes. */
-function allErrors(): Abi {
-  const seen = new Set<string>();
-  return NAMES.flatMap((n) => getArtifact(n).abi).filter((x) => {
-    if (x.type !== 'error') return false;
-    const k = JSON.stringify(x);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  }) as Abi;
-}
-
-/** A contract's ABI plus the other contracts' errors it does not declare itself. */
+const abis = new Map<string, Abi>();
+/** A contract's ABI plus the other contracts' errors it does not declare itself (built once per name). */
 function abiOf(name: string): Abi {
-  const own = getArtifact(name).abi;
-  const names = new Set(own.filter((x) => x.type === 'error').map((x) => (x as { name: string }).name));
-  return [...own, ...allErrors().filter((e) => !names.has((e as { name: string }).name))] as Abi;
+  let abi = abis.get(name);
+  if (!abi) {
+    const own = getArtifact(name).abi;
+    const names = new Set(own.filter((x) => x.type === 'error').map((x) => (x as { name: string }).name));
+    abi = [...own, ...allErrorsAbi.filter((e) => !names.has((e as { name: string }).name))] as Abi;
+    abis.set(name, abi);
+  }
+  return abi;
 }
 
 /** Deterministic account from a seed string (funded with ether by {@link deployStakingNetwork}). */
@@ -126,7 +113,7 @@ export async function reverts(p: Promise<unknown>, name: string): Promise<readon
     err = e;
   }
   if (err === undefined) throw new Error(`expected revert ${name}, but the call succeeded`);
-  const d = decodeRevert(err, allErrors());
+  const d = decodeRevert(err, allErrorsAbi);
   if (!d) throw err;
   if (d.errorName !== name) throw new Error(`expected revert ${name}, got ${d.errorName}(${d.args.map(String).join(', ')})`);
   return d.args;

@@ -3,7 +3,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { maxUint256, parseEventLogs, type Address } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { account, artifacts, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
+import { stakingAbi } from '../../../src/chain/artifacts.ts';
+import { account, deployStakingNetwork, reverts, MESH, LOCAL, type Network } from './staking-support.ts';
 
 let deployer: PrivateKeyAccount;
 const alice = account('alice');
@@ -41,7 +42,7 @@ describe('Staking', () => {
     const r = await n.c.write(alice, n.staking, 'Staking', 'bond', [op1, 150n * MESH]);
     expect(r.status).toBe('success');
     console.log(`gas bond (first, new operator): ${r.gasUsed}`);
-    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'Bonded' });
+    const [ev] = parseEventLogs({ abi: stakingAbi, logs: r.logs, eventName: 'Bonded' });
     expect(ev?.args).toMatchObject({ operator: op1, staker: alice.address, amount: 150n * MESH, bonded: 150n * MESH });
     expect(await bal(alice.address)).toBe(before - 150n * MESH);
     expect(await bal(n.staking)).toBe(150n * MESH);
@@ -87,7 +88,7 @@ describe('Staking', () => {
   it('unbond: moves stake to unbonding, drops voting units, and withdrawal waits unbondingDelay', async () => {
     const r = await n.c.write(alice, n.staking, 'Staking', 'unbond', [op1, 60n * MESH]);
     console.log(`gas unbond: ${r.gasUsed}`);
-    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: r.logs, eventName: 'UnbondRequested' });
+    const [ev] = parseEventLogs({ abi: stakingAbi, logs: r.logs, eventName: 'UnbondRequested' });
     const t0 = (await n.c.now());
     expect(ev?.args).toMatchObject({ operator: op1, staker: alice.address, amount: 60n * MESH, releaseAt: t0 + LOCAL.unbondingDelay });
     expect(await st('bonded', [op1])).toBe(100n * MESH);
@@ -116,7 +117,7 @@ describe('Staking', () => {
     const w = await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op1]);
     expect((await n.c.now())).toBe(t0 + LOCAL.unbondingDelay);
     console.log(`gas withdrawUnbonded (1 entry): ${w.gasUsed}`);
-    const [wev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: w.logs, eventName: 'Withdrawn' });
+    const [wev] = parseEventLogs({ abi: stakingAbi, logs: w.logs, eventName: 'Withdrawn' });
     expect(wev?.args).toMatchObject({ operator: op1, staker: alice.address, amount: 60n * MESH });
     expect(await bal(alice.address)).toBe(before + 60n * MESH);
     expect(await st('unbonding', [op1])).toBe(10n * MESH);
@@ -146,7 +147,7 @@ describe('Staking', () => {
     await n.c.warp(LOCAL.unbondingDelay);
     const [a0, b0] = [await bal(alice.address), await bal(bob.address)];
     const w = await n.c.write(alice, n.staking, 'Staking', 'withdrawUnbonded', [op2]); // alice pays the gas, bob gets the money
-    const [ev] = parseEventLogs({ abi: artifacts().Staking!.abi, logs: w.logs, eventName: 'Withdrawn' });
+    const [ev] = parseEventLogs({ abi: stakingAbi, logs: w.logs, eventName: 'Withdrawn' });
     expect(ev?.args).toMatchObject({ operator: op2, staker: bob.address, amount: 100n * MESH });
     expect(await bal(bob.address)).toBe(b0 + 100n * MESH);
     expect(await bal(alice.address)).toBe(a0);

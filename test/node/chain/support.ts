@@ -16,10 +16,20 @@ import { deployNetwork, LOCAL_DEPLOYMENT, type DeploymentProfile, type NetworkAd
 import { DEV_ETHER, devAccounts, type DevAccount } from '../../../src/chain/dev-accounts.ts';
 import { decodeRevert } from '../../../src/chain/errors.ts';
 import { createChainProvider, memoryStore, type ChainProvider, type ChainStore } from '../../../src/chain/provider.ts';
-import { meshTokenAbi, paramsAbi, settlementAbi, timelockControllerAbi } from '../../../src/chain/artifacts.ts';
+import { artifacts } from '../../../src/chain/artifacts.ts';
 
-/** Every custom error the network's contracts can revert with (for decoding). */
-export const allErrorsAbi = [...settlementAbi, ...meshTokenAbi, ...paramsAbi, ...timelockControllerAbi].filter((x) => x.type === 'error') as Abi;
+/**
+ * Every custom error the network's contracts can revert with, once each (for decoding, also of a
+ * revert bubbled up through the timelock).
+ */
+export const allErrorsAbi = [
+  ...new Map(
+    Object.values(artifacts)
+      .flatMap((a) => a.abi as Abi)
+      .filter((x) => x.type === 'error')
+      .map((x) => [JSON.stringify(x), x] as const),
+  ).values(),
+] as Abi;
 
 export const GENESIS_TIMESTAMP = 1_700_000_000;
 
