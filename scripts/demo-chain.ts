@@ -9,6 +9,7 @@
  * would otherwise dominate the run.
  */
 import { custom, encodeFunctionData, keccak256, parseEther, parseEventLogs, stringToBytes, type Address, type Hex } from 'viem';
+import { GENESIS_SUPPLY, ParamId } from '../src/economy/params.ts';
 import { startLocalChain, type LocalChain } from '../src/chain/local.ts';
 import { ChainServer } from '../src/chain/server.ts';
 import { withDevFaucet } from '../src/chain/faucet.ts';
@@ -30,8 +31,7 @@ export interface DemoChain {
 }
 
 function clientsFor(provider: ChainProvider, chainId: number, who?: DevAccount) {
-  const c = createChainClients({ transport: custom(provider), chain: localChain(chainId), ...(who ? { account: who.account } : {}), pollingInterval: 50 });
-  return c;
+  return createChainClients({ transport: custom(provider), chain: localChain(chainId), account: who?.account });
 }
 
 export async function startDemoChain(): Promise<DemoChain> {
@@ -55,7 +55,7 @@ export async function startDemoChain(): Promise<DemoChain> {
   };
 }
 
-const BURN_BPS = 1;
+const BURN_BPS = ParamId.burnBps;
 
 export interface GovernanceRound {
   proposalId: bigint;
@@ -76,8 +76,9 @@ export async function startGovernanceRound(d: DemoChain, to = 2500n): Promise<Go
   if (!a.staking || !a.governor) throw new Error('the network has no Staking/MeshGovernor deployed');
   const alice = devAccount(1);
   const bob = devAccount(2);
+  const { walletClient: aw, publicClient } = d.clients(alice);
   const wait = async (hash: Hex) => {
-    const r = await d.clients().publicClient.waitForTransactionReceipt({ hash });
+    const r = await publicClient.waitForTransactionReceipt({ hash });
     if (r.status !== 'success') throw new Error(`governance: transaction ${hash} reverted`);
     return r;
   };
@@ -96,7 +97,6 @@ export async function startGovernanceRound(d: DemoChain, to = 2500n): Promise<Go
   const values = [0n];
   const calldatas = [encodeFunctionData({ abi: paramsAbi, functionName: 'set', args: [BURN_BPS, to] })];
   const description = `demo: burnBps ${to}`;
-  const { walletClient: aw, publicClient } = d.clients(alice);
   const proposed = await wait(await aw.writeContract({ address: a.governor, abi: meshGovernorAbi, functionName: 'propose', args: [targets, values, calldatas, description] }));
   const [created] = parseEventLogs({ abi: meshGovernorAbi, logs: proposed.logs, eventName: 'ProposalCreated' });
   const proposalId = (created!.args as unknown as { proposalId: bigint }).proposalId;
@@ -176,7 +176,6 @@ export async function chainFigures(d: DemoChain): Promise<ChainFigures> {
     const stakingLogs = parseEventLogs({ abi: stakingAbi, logs: logs.filter((l) => l.address.toLowerCase() === a.staking!.toLowerCase()), eventName: 'Slashed' });
     for (const ev of stakingLogs) slashed += (ev.args as unknown as { amount: bigint }).amount;
   }
-  const genesis = parseEther('150000000');
   const totalSupply = await c.token.read.totalSupply();
   const staked = a.staking ? await c.token.read.balanceOf([a.staking]) : 0n;
   const treasury = await c.token.read.balanceOf([a.treasury]);
@@ -191,7 +190,7 @@ export async function chainFigures(d: DemoChain): Promise<ChainFigures> {
     totalSupply: totalSupply.toString(),
     emitted: emitted.toString(),
     // Supply identity: genesis + minted − burned = totalSupply (minted is only emission here).
-    burned: (genesis + emitted - totalSupply).toString(),
+    burned: (GENESIS_SUPPLY + emitted - totalSupply).toString(),
     staked: staked.toString(),
     slashed: slashed.toString(),
     treasury: treasury.toString(),
