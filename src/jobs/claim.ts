@@ -15,6 +15,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ClaimError } from './errors.ts';
 
 export interface ClaimBody {
@@ -32,9 +33,7 @@ const HALF_N = secp256k1.Point.CURVE().n >> 1n;
 
 function hexBytes(hex: string, field: string): Uint8Array {
   if (typeof hex !== 'string' || !HEX64.test(hex)) throw new ClaimError(field, 'must be 64 lowercase hex digits');
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hexToBytes(hex);
 }
 
 /** The 32-byte digest a claim signs. */
@@ -48,16 +47,10 @@ export function claimDigest(c: ClaimBody): Uint8Array {
   return keccak_256(buf);
 }
 
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Ethereum address (lowercase `0x…`) of an uncompressed or compressed secp256k1 public key. */
 export function addressOf(publicKey: Uint8Array): string {
   const uncompressed = publicKey.length === 65 ? publicKey : secp256k1.Point.fromBytes(publicKey).toBytes(false);
-  return '0x' + toHex(keccak_256(uncompressed.subarray(1)).subarray(12));
+  return '0x' + bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
 
 /** Anything that signs a 32-byte digest as 65 bytes r ‖ s ‖ v (low s, v ∈ {27, 28}): the ledger's identity key. */
