@@ -10,7 +10,7 @@ export { prng } from '../../node/mesh/random.ts';
 /** A deterministic hex string of `n` digits from `seed` (ids that differ per seed). */
 export const hex = (n: number, seed: number): string => Array.from({ length: n }, (_, i) => ((seed * 31 + i * 7) & 0xf).toString(16)).join('');
 
-export function validRequest(p: ProtocolName, rnd: () => number): Uint8Array {
+function validRequest(p: ProtocolName, rnd: () => number): Uint8Array {
   const h = hex(64, Math.floor(rnd() * 1000));
   switch (p) {
     case 'unit-assign':
@@ -46,7 +46,7 @@ export async function servedProtocols(mesh: MeshNode, peer: string): Promise<Pro
   return mine;
 }
 
-export function frame(payload: Uint8Array, declared = payload.byteLength): Uint8Array {
+function frame(payload: Uint8Array, declared = payload.byteLength): Uint8Array {
   const f = new Uint8Array(4 + payload.byteLength);
   new DataView(f.buffer).setUint32(0, declared >>> 0);
   f.set(payload, 4);
