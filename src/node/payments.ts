@@ -727,9 +727,15 @@ export class Payments extends EventTarget {
     const balances: Balances = await ledger.balances();
     const w = lookup(balances.workers, payout) ?? { pending: 0n, settled: 0n };
     const records = await ledger.settlements();
-    const anchored = records.filter((r) => r.status === 'anchored' && r.worker?.toLowerCase() === me);
+    // Cumulative amounts: per requester the highest anchored receipt counts, summed over requesters.
+    const anchoredByRequester = new Map<string, bigint>();
+    for (const r of records) {
+      if (r.status !== 'anchored' || r.worker?.toLowerCase() !== me) continue;
+      const k = r.requester.toLowerCase();
+      if ((anchoredByRequester.get(k) ?? 0n) < r.cumulativeAmount) anchoredByRequester.set(k, r.cumulativeAmount);
+    }
     let anchoredAmount = 0n;
-    for (const r of anchored) anchoredAmount = anchoredAmount > r.cumulativeAmount ? anchoredAmount : r.cumulativeAmount;
+    for (const v of anchoredByRequester.values()) anchoredAmount += v;
     const { contracts, publicClient } = this.chain;
     const staking = this.config.addresses.staking;
     const [tokenBalance, escrow, bonded] = await Promise.all([
